@@ -1,0 +1,20 @@
+"""image-hear: the reference toolkit for the IMAGE HEAR image-to-audio benchmark.
+
+Heavy dependencies (torch, datasets, transformers) are imported only by the functions
+that need them, so ``import imagehear`` and ``image-hear --help`` stay instant.
+"""
+from imagehear.errors import ImageHearError
+
+__version__ = "0.1.0"
+__all__ = ["ImageHearError", "load_image_hear", "__version__"]
+
+
+def load_image_hear(source=None, cache_dir=None):
+    """Return IMAGE HEAR as a ``datasets.Dataset`` (100 rows, split ``test``).
+
+    ``source`` overrides the pinned GitHub source: a base URL or a local folder holding the
+    images (also ``IMAGEHEAR_SOURCE``). Every image is checked against its SHA-256.
+    """
+    from imagehear.dataset import load_image_hear as _load
+
+    return _load(source=source, cache_dir=cache_dir)

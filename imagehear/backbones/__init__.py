@@ -1,0 +1,43 @@
+"""Backbones: one module per model, each with the same small surface.
+
+Every module defines ``load(weights_dir=None, device="cpu", **options)`` returning an
+object with:
+
+- ``name`` (registry key), ``sample_rate`` (audio backbones), ``weights`` (a
+  :class:`imagehear.weights.ResolvedWeights`), ``device``;
+- ``config()``: a JSON-able dict of every setting that changes the outputs (it keys the
+  embedding cache and goes into result files);
+- audio backbones: ``__call__(batch)`` on a float32 tensor (B, T) of equal-length mono
+  clips at ``sample_rate`` → dict of tensors with leading dimension B
+  (passt: ``logits`` (B, 527) and ``embedding`` (B, 768); wav2clip: ``embedding`` (B, 512);
+  vggish: ``embedding`` (B, frames, 128); clap: ``embedding`` (B, 512));
+- clip: ``embed_images(list of PIL images)`` → (N, 512); clap also ``embed_text(list of str)``.
+
+Backbones know nothing about metrics; heavy imports stay inside the modules.
+"""
+from __future__ import annotations
+
+import importlib
+
+BACKBONES = ("passt", "wav2clip", "vggish", "clip", "clap")
+
+
+def load_backbone(name: str, weights_dir=None, device: str = "cpu", **options):
+    """Load backbone ``name`` (see :data:`BACKBONES`) through the weights registry."""
+    if name not in BACKBONES:
+        raise ValueError(f"unknown backbone {name!r}; known: {', '.join(BACKBONES)}")
+    module = importlib.import_module(f"imagehear.backbones.{name}")
+    return module.load(weights_dir=weights_dir, device=device, **options)
+
+
+def resolve_device(device: str = "auto") -> str:
+    """``auto`` → cuda if available, then mps, else cpu."""
+    if device != "auto":
+        return device
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return "mps"
+    return "cpu"

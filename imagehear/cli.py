@@ -1,0 +1,119 @@
+"""``image-hear``: the command line. A thin shell: parse, call the library, print.
+
+Library errors (:class:`imagehear.errors.ImageHearError`) become one-line messages and
+exit code 2; ``check`` exits 1 when it finds problems. Imports happen inside each
+command, so ``image-hear --help`` loads no model and touches no network.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from imagehear.errors import ImageHearError
+
+
+def _cmd_plan(args) -> int:
+    from imagehear import protocol
+    from imagehear.plan import write_plan
+
+    path = write_plan(args.out, per_class=args.per_class)
+    print(f"wrote {path} ({args.per_class * len(protocol.CLASS_NAMES)} clips, "
+          f"{len(protocol.CLASS_NAMES)} classes x {args.per_class})")
+    return 0
+
+
+def _cmd_check(args) -> int:
+    from imagehear.check import check_generated
+
+    report = check_generated(args.generated_dir, min_seconds=args.min_seconds)
+    print(json.dumps(report.to_dict(), indent=1) if args.json else report.text())
+    return 0 if report.ok else 1
+
+
+def _cmd_dataset(args) -> int:
+    from imagehear.dataset import export_hub_folder
+
+    out = export_hub_folder(args.out, source=args.source, cache_dir=args.cache_dir)
+    print(f"wrote the Hub form of IMAGE HEAR to {out}; load it with datasets.load_dataset({str(out)!r})")
+    return 0
+
+
+def _cmd_evaluate(args) -> int:
+    from imagehear.suite import run_cli_evaluate
+
+    return run_cli_evaluate(args)
+
+
+def _cmd_leaderboard(args) -> int:
+    from imagehear.leaderboard.app import launch
+
+    launch(results_dir=args.results, port=args.port, host=args.host)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="image-hear", description="IMAGE HEAR benchmark toolkit "
+                                     "(image-to-audio generation, 30 classes, 100 images).")
+    from imagehear import __version__
+
+    parser.add_argument("--version", action="version", version=f"image-hear {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("plan", help="write the generation plan (manifest.csv) for a model to fill")
+    p.add_argument("--out", required=True, help="folder for manifest.csv and README.txt")
+    p.add_argument("--per-class", type=int, default=120, help="clips per class (protocol v1: 120)")
+    p.set_defaults(func=_cmd_plan)
+
+    p = sub.add_parser("check", help="validate a generated folder against its manifest")
+    p.add_argument("generated_dir")
+    p.add_argument("--json", action="store_true", help="machine-readable report")
+    p.add_argument("--min-seconds", type=float, default=1.0, help="shorter clips are reported (default 1.0)")
+    p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("dataset", help="export IMAGE HEAR in its Hub form (Parquet + README.md card)")
+    p.add_argument("--out", required=True)
+    p.add_argument("--source", help="base URL or local folder with the images (default: pinned GitHub "
+                   "commit; also IMAGEHEAR_SOURCE)")
+    p.add_argument("--cache-dir", help="where downloaded images are kept")
+    p.set_defaults(func=_cmd_dataset)
+
+    p = sub.add_parser("evaluate", help="score a generated folder: every metric, one results.json")
+    p.add_argument("generated_dir")
+    p.add_argument("--reference-dir", help="reference audio, paired by relative path without extension "
+                   "(enables KL, FAD, KAD)")
+    p.add_argument("--metrics", help="comma-separated subset (default: all that apply)")
+    p.add_argument("--out", default=None, help="results file (default GENERATED_DIR/results.json)")
+    p.add_argument("--weights-dir", help="folder with upstream weight files (also IMAGEHEAR_WEIGHTS)")
+    p.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, mps or auto (default)")
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--cache-dir", help="embedding cache (default ~/.cache/imagehear/embeddings)")
+    p.add_argument("--source", help="dataset image source (see `image-hear dataset --help`)")
+    p.add_argument("--model-name", default=None, help="name shown in results and on the leaderboard")
+    p.add_argument("--skip-invalid", action="store_true", help="score the valid clips, record the rest")
+    p.add_argument("--pad-to-10s", action="store_true", help="zero-pad PaSST input to 10 s (av-benchmark)")
+    p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("leaderboard", help="run the leaderboard app locally")
+    p.add_argument("--results", default="results", help="folder of results.json files")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--host", default="127.0.0.1")
+    p.set_defaults(func=_cmd_leaderboard)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ImageHearError as exc:
+        print(f"image-hear {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"image-hear {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""Fetch a file from a URL or a local folder into a cache: temp file, SHA-256 check, rename.
+
+A partial or corrupt download never lands under its final name, and a cached file that
+no longer matches its checksum is fetched again (open_clip's rule, without writing to the
+target path directly).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from imagehear.errors import DataError
+
+CHUNK = 1 << 20
+
+
+def sha256_file(path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(CHUNK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def is_url(source: str) -> bool:
+    return str(source).startswith(("http://", "https://", "file://"))
+
+
+def _copy_stream(src, dst, digest, total: int | None, desc: str | None) -> None:
+    from tqdm.auto import tqdm
+
+    with tqdm(total=total, unit="B", unit_scale=True, desc=desc, disable=desc is None, leave=False) as bar:
+        for block in iter(lambda: src.read(CHUNK), b""):
+            dst.write(block)
+            digest.update(block)
+            bar.update(len(block))
+
+
+def fetch(source: str, dest, sha256: str | None = None, *, error=DataError, desc: str | None = None,
+          timeout: float = 60.0) -> Path:
+    """Copy ``source`` (URL or local path) to ``dest`` atomically; verify ``sha256`` when given.
+
+    Returns ``dest``. An existing ``dest`` with the right checksum is reused; one with the
+    wrong checksum is replaced. Raises ``error`` with a message naming the file and source.
+    """
+    dest = Path(dest)
+    if dest.is_file() and (sha256 is None or sha256_file(dest) == sha256):
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    digest = hashlib.sha256()
+    try:
+        with os.fdopen(fd, "wb") as out:
+            if is_url(source):
+                try:
+                    with urllib.request.urlopen(str(source), timeout=timeout) as resp:
+                        length = resp.headers.get("Content-Length")
+                        total = int(length) if length else None
+                        _copy_stream(resp, out, digest, total, desc)
+                except (urllib.error.URLError, OSError, ValueError) as exc:
+                    raise error(f"{dest.name}: download from {source} failed ({exc})") from None
+                if total is not None and out.tell() != total:
+                    raise error(f"{dest.name}: download from {source} was cut short "
+                                f"({out.tell()} of {total} bytes); run again")
+            else:
+                if not Path(source).is_file():
+                    raise error(f"{dest.name}: not found at {source}")
+                with open(source, "rb") as src:
+                    _copy_stream(src, out, digest, None, desc)
+        if sha256 is not None and digest.hexdigest() != sha256:
+            raise error(f"{dest.name}: checksum mismatch for {source} (sha256 {digest.hexdigest()}, "
+                        f"expected {sha256}); the file is corrupt or not the published one")
+        os.replace(tmp_name, dest)
+        return dest
+    finally:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+

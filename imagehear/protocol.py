@@ -1,0 +1,128 @@
+"""IMAGE HEAR benchmark facts and the protocol-v1 generation plan.
+
+The facts live in ``data/image_hear.json`` (regenerate with ``scripts/make_metadata.py``);
+they come from the Im2Wav repository (github.com/RoySheffer/im2wav @ aff5a80,
+Data/ImageHear/ and Data/meta.py) and the AudioSet ontology.
+
+>>> from imagehear import protocol
+>>> len(protocol.CLASS_NAMES), len(protocol.IMAGE_FILES), len(protocol.EXCLUDED_AUDIOSET_INDICES)
+(30, 100, 33)
+>>> plan = protocol.generation_plan(per_class=4)
+>>> plan[0], len(plan)
+(PlanRow(file='accordion/accordion_000.wav', label='Accordion', image='accordion1.jpg'), 120)
+"""
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from imagehear.errors import ManifestError
+
+PROTOCOL_VERSION = "v1"
+CLIPS_PER_CLASS = 120
+MANIFEST_NAME = "manifest.csv"
+MANIFEST_COLUMNS = ("file", "label", "image")
+
+
+@dataclass(frozen=True)
+class ClassInfo:
+    name: str
+    images: tuple[str, ...]          # listing order: the order the plan cycles through
+    audioset: tuple[str, ...]        # published class -> AudioSet names
+    audioset_indices: tuple[int, ...]  # the same, as indices into PaSST's 527 outputs
+    vggsound: tuple[str, ...]        # published class -> VGGSound labels
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    file: str   # clip path relative to the generated folder
+    label: str  # IMAGE HEAR class name
+    image: str  # conditioning image file name
+
+
+def _load_metadata() -> dict:
+    return json.loads(resources.files("imagehear").joinpath("data/image_hear.json").read_text())
+
+
+METADATA = _load_metadata()
+SOURCE = METADATA["source"]
+CLASSES: dict[str, ClassInfo] = {
+    name: ClassInfo(name, tuple(i["file"] for i in c["images"]), tuple(c["audioset"]),
+                    tuple(c["audioset_indices"]), tuple(c["vggsound"]))
+    for name, c in sorted(METADATA["classes"].items())
+}
+CLASS_NAMES: tuple[str, ...] = tuple(CLASSES)  # sorted: ClassLabel ids follow this order
+IMAGE_SHA256: dict[str, str] = {
+    i["file"]: i["sha256"] for c in METADATA["classes"].values() for i in c["images"]
+}
+IMAGE_FILES: tuple[str, ...] = tuple(IMAGE_SHA256)  # listing order
+IMAGE_LABEL: dict[str, str] = {f: c.name for c in CLASSES.values() for f in c.images}
+AUDIOSET_LABELS: tuple[str, ...] = tuple(METADATA["audioset_labels"])
+EXCLUDED_AUDIOSET_INDICES: tuple[int, ...] = tuple(METADATA["audioset_excluded_indices"])
+
+
+def class_slug(name: str) -> str:
+    return name.lower().replace(" ", "_")
+
+
+def generation_plan(per_class: int = CLIPS_PER_CLASS, classes=None) -> list[PlanRow]:
+    """Protocol v1: per class in sorted order, clip j uses image j mod n (listing order)."""
+    if per_class < 1:
+        raise ValueError(f"per_class must be >= 1, got {per_class}")
+    rows = []
+    for name in classes or CLASS_NAMES:
+        info = CLASSES[name]
+        slug = class_slug(name)
+        for j in range(per_class):
+            rows.append(PlanRow(f"{slug}/{slug}_{j:03d}.wav", name, info.images[j % len(info.images)]))
+    return rows
+
+
+def write_manifest(rows, path: Path) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(MANIFEST_COLUMNS)
+        writer.writerows((r.file, r.label, r.image) for r in rows)
+
+
+def read_manifest(path: Path) -> list[PlanRow]:
+    """Read and validate a manifest: known classes, the class's own images, no duplicates."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / MANIFEST_NAME
+    if not path.is_file():
+        raise ManifestError(f"{path}: no manifest. Write one with `image-hear plan --out {path.parent}`.")
+    with open(path, newline="") as fh:
+        reader = csv.DictReader(fh)
+        if tuple(reader.fieldnames or ()) != MANIFEST_COLUMNS:
+            raise ManifestError(f"{path}: header must be {','.join(MANIFEST_COLUMNS)}, got {reader.fieldnames}")
+        rows = [PlanRow(r["file"], r["label"], r["image"]) for r in reader]
+    seen = set()
+    for line, row in enumerate(rows, start=2):
+        where = f"{path}:{line}"
+        if row.label not in CLASSES:
+            raise ManifestError(f"{where}: unknown class {row.label!r}; classes are {', '.join(CLASS_NAMES)}")
+        if row.image not in CLASSES[row.label].images:
+            raise ManifestError(f"{where}: image {row.image!r} is not an image of class {row.label!r}")
+        if not row.file or Path(row.file).is_absolute() or ".." in Path(row.file).parts:
+            raise ManifestError(f"{where}: file {row.file!r} must be a relative path inside the folder")
+        if row.file in seen:
+            raise ManifestError(f"{where}: file {row.file!r} is listed twice")
+        seen.add(row.file)
+    if not rows:
+        raise ManifestError(f"{path}: the manifest lists no clips")
+    return rows
+
+
+def plan_coverage(rows, per_class: int = CLIPS_PER_CLASS) -> dict:
+    """How a manifest compares with the full plan: complete, or what is missing per class."""
+    counts = {name: 0 for name in CLASS_NAMES}
+    for r in rows:
+        counts[r.label] += 1
+    missing = {name: per_class - n for name, n in counts.items() if n < per_class}
+    return {"complete": not missing, "per_class_counts": counts, "missing_per_class": missing}

@@ -1,0 +1,45 @@
+"""Shared fixtures: the read-only ../shared copy and a real HTTP server on 127.0.0.1."""
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("IMAGEHEAR_SHARED", REPO.parent / "shared"))
+SHARED_IMAGES = SHARED / "image_hear" / "images"
+SHARED_AUDIO = sorted((SHARED / "audio").glob("*.wav"))
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED_IMAGES.is_dir():
+        pytest.fail(f"{SHARED_IMAGES} is missing: tests need the read-only ../shared copy of IMAGE HEAR")
+    return SHARED
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep test output clean
+        pass
+
+
+@pytest.fixture
+def http_server():
+    """Start a real HTTP server on 127.0.0.1 serving a folder; returns ``serve(folder) -> base_url``."""
+    servers = []
+
+    def serve(folder) -> str:
+        handler = functools.partial(_QuietHandler, directory=str(folder))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,43 @@
+"""``image-hear plan``: the manifest a model author fills, and a README telling them how.
+
+>>> import tempfile
+>>> path = write_plan(tempfile.mkdtemp(), per_class=2)
+>>> path.name, len(path.read_text().splitlines())
+('manifest.csv', 61)
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from imagehear import protocol
+
+README_TEXT = """IMAGE HEAR generation plan (protocol {version})
+
+manifest.csv lists every clip to generate: file,label,image
+  file  - where to write the clip, relative to this folder
+  label - the IMAGE HEAR class
+  image - the conditioning image (file name in the IMAGE HEAR dataset)
+
+What to do:
+1. Get the images: `image-hear dataset --out image_hear` or
+   datasets.load_dataset("imagehear/image_hear") (column file_name = the image column above).
+2. For each row, generate audio conditioned on `image` and write it to `file`
+   (WAV/FLAC, any sample rate, mono or stereo; the protocol resamples).
+   {per_class} clips per class; clip j of a class uses image j mod n, so every image of
+   a class is used equally often.
+3. Validate before spending time on metrics: `image-hear check {folder}`.
+4. Score: `image-hear evaluate {folder} --out results.json`.
+
+The manifest is the only link between files and classes: do not rename files without
+updating it. A subset of rows (a smoke test) is fine; results then say "complete": false.
+"""
+
+
+def write_plan(out_dir, per_class: int = protocol.CLIPS_PER_CLASS) -> Path:
+    """Write ``manifest.csv`` and ``README.txt`` into ``out_dir``; return the manifest path."""
+    out_dir = Path(out_dir)
+    manifest = out_dir / protocol.MANIFEST_NAME
+    protocol.write_manifest(protocol.generation_plan(per_class), manifest)
+    (out_dir / "README.txt").write_text(README_TEXT.format(
+        version=protocol.PROTOCOL_VERSION, per_class=per_class, folder=out_dir))
+    return manifest

@@ -43,3 +43,37 @@ def http_server():
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+class _TruncatingHandler(http.server.BaseHTTPRequestHandler):
+    """Announces the full length of a file, sends half of it, then closes the connection."""
+    payload = b""
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(self.payload)))
+        self.end_headers()
+        self.wfile.write(self.payload[: len(self.payload) // 2])
+        self.wfile.flush()
+        self.close_connection = True
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def truncating_server():
+    """``serve(payload: bytes) -> url`` of a server that cuts every download short."""
+    servers = []
+
+    def serve(payload: bytes) -> str:
+        handler = type("Handler", (_TruncatingHandler,), {"payload": payload})
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/file"
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,160 @@
+"""IMAGE HEAR as a ``datasets.Dataset``: fetch the 100 checksummed images, build the rows.
+
+The images come from the pinned Im2Wav commit (``protocol.SOURCE``) unless ``source`` or
+``IMAGEHEAR_SOURCE`` names another base URL or a local folder; each one is fetched with
+:func:`imagehear.download.fetch` and checked against ``protocol.IMAGE_SHA256``. Rows keep
+the original file bytes (never re-encoded: CLIP must see exactly the published pixels).
+The ``image_hear.py`` builder and the Hub export (:mod:`imagehear.dataset_export`) reuse
+:func:`features` and :func:`examples`, so there is one definition of the dataset.
+
+>>> from imagehear import dataset
+>>> dataset.DEFAULT_SOURCE.endswith("/Data/ImageHear/")
+True
+>>> dataset.resolve_source("https://example.org/imgs")
+'https://example.org/imgs/'
+>>> list(dataset.features())
+['image', 'label', 'file_name', 'audioset_labels', 'vggsound_labels']
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from imagehear import protocol
+from imagehear.download import fetch, is_url
+from imagehear.errors import DataError
+
+DEFAULT_SOURCE = ("https://raw.githubusercontent.com/{repo}/{commit}/{folder}/"
+                  .format(**protocol.SOURCE))
+SOURCE_ENV = "IMAGEHEAR_SOURCE"
+CACHE_ENV = "IMAGEHEAR_CACHE"
+HOMEPAGE = f"https://github.com/{protocol.SOURCE['repo']}/tree/{protocol.SOURCE['commit']}/{protocol.SOURCE['folder']}"
+CITATION = """@inproceedings{sheffer2023hear,
+  title     = {I Hear Your True Colors: Image Guided Audio Generation},
+  author    = {Sheffer, Roy and Adi, Yossi},
+  booktitle = {ICASSP 2023 - 2023 IEEE International Conference on Acoustics, Speech and Signal Processing (ICASSP)},
+  year      = {2023},
+  eprint    = {2211.03089},
+  archivePrefix = {arXiv}
+}"""
+DESCRIPTION = ("IMAGE HEAR: 100 web images in 30 sound-producing classes, the out-of-domain "
+               "image-to-audio benchmark of Im2Wav (Sheffer & Adi, ICASSP 2023).")
+# Threads, not processes: the work is network and disk I/O; 8 keeps GitHub polite.
+WORKERS = 8
+
+
+def resolve_source(source=None) -> str:
+    """The image source: ``source``, else ``$IMAGEHEAR_SOURCE``, else the pinned commit.
+
+    A URL gets a trailing slash (file names are appended); a folder must exist.
+    """
+    source = str(source or os.environ.get(SOURCE_ENV) or DEFAULT_SOURCE)
+    if is_url(source):
+        return source if source.endswith("/") else source + "/"
+    if not Path(source).expanduser().is_dir():
+        raise DataError(f"image source {source!r} is neither an http(s) URL nor an existing folder; "
+                        f"pass a base URL or a folder holding the IMAGE HEAR images (--source or ${SOURCE_ENV})")
+    return str(Path(source).expanduser())
+
+
+def resolve_cache_dir(cache_dir=None) -> Path:
+    """Where images are kept: ``cache_dir``, else ``$IMAGEHEAR_CACHE/images``, else ``~/.cache``.
+
+    >>> resolve_cache_dir("/tmp/x")
+    PosixPath('/tmp/x')
+    """
+    if cache_dir:
+        return Path(cache_dir).expanduser()
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV]).expanduser() / "images"
+    return Path.home() / ".cache" / "imagehear" / "images" / protocol.SOURCE["commit"]
+
+
+def _location(source: str, name: str) -> str:
+    return source + name if is_url(source) else os.path.join(source, name)
+
+
+def fetch_images(source=None, cache_dir=None, files=protocol.IMAGE_FILES) -> dict[str, Path]:
+    """Fetch ``files`` (default: the 100 benchmark images) into the cache; ``{name: path}``.
+
+    Cached files that still match their SHA-256 are reused; the rest are fetched again.
+    Raises :class:`DataError` naming the first file that is missing or corrupt.
+    """
+    from tqdm.auto import tqdm
+
+    src = resolve_source(source)
+    cache = resolve_cache_dir(cache_dir)
+    unknown = [f for f in files if f not in protocol.IMAGE_SHA256]
+    if unknown:
+        raise DataError(f"{unknown[0]}: not an IMAGE HEAR image; the benchmark lists {len(protocol.IMAGE_FILES)}")
+
+    def one(name: str) -> Path:
+        return fetch(_location(src, name), cache / name, protocol.IMAGE_SHA256[name])
+
+    pool = ThreadPoolExecutor(max_workers=WORKERS)
+    try:
+        # map() yields in listing order and re-raises the first failure here
+        paths = list(tqdm(pool.map(one, files), total=len(files), desc="IMAGE HEAR images", unit="img"))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # never leave a thread writing a .part
+    return dict(zip(files, paths))
+
+
+def features():
+    """The dataset's ``datasets.Features``; ``label`` ids follow ``protocol.CLASS_NAMES``."""
+    import datasets
+
+    return datasets.Features({
+        "image": datasets.Image(),
+        "label": datasets.ClassLabel(names=list(protocol.CLASS_NAMES)),
+        "file_name": datasets.Value("string"),
+        "audioset_labels": datasets.List(datasets.Value("string")),
+        "vggsound_labels": datasets.List(datasets.Value("string")),
+    })
+
+
+def dataset_info():
+    """``datasets.DatasetInfo`` with description, citation, homepage and licence note."""
+    import datasets
+
+    return datasets.DatasetInfo(description=DESCRIPTION, features=features(), homepage=HOMEPAGE,
+                                citation=CITATION, license=protocol.SOURCE["license"])
+
+
+def examples(paths: dict[str, Path]):
+    """Yield ``(key, row)`` in listing order; the image is the file's own bytes.
+
+    ``path`` is left ``None`` on purpose: ``datasets.Image`` drops the bytes of a row whose
+    path names an existing file (e.g. ``car1.jpg`` in the working directory) and would then
+    decode that file instead. The name lives in ``file_name``.
+    """
+    for key, name in enumerate(protocol.IMAGE_FILES):
+        info = protocol.CLASSES[protocol.IMAGE_LABEL[name]]
+        yield key, {
+            "image": {"bytes": Path(paths[name]).read_bytes(), "path": None},
+            "label": protocol.CLASS_NAMES.index(info.name),
+            "file_name": name,
+            "audioset_labels": list(info.audioset),
+            "vggsound_labels": list(info.vggsound),
+        }
+
+
+def load_image_hear(source=None, cache_dir=None):
+    """IMAGE HEAR as an in-memory ``datasets.Dataset`` (split ``test``, 100 rows).
+
+    ``source``: base URL or local folder with the images (default: pinned GitHub commit,
+    or ``$IMAGEHEAR_SOURCE``); ``cache_dir``: where fetched images are kept.
+    """
+    import datasets
+
+    rows = [row for _, row in examples(fetch_images(source, cache_dir))]
+    return datasets.Dataset.from_list(rows, features=features(), info=dataset_info(),
+                                      split=datasets.Split.TEST)
+
+
+def export_hub_folder(out, source=None, cache_dir=None) -> Path:
+    """Write the Hub form (``data/*.parquet`` + ``README.md``) to ``out``; see :mod:`dataset_export`."""
+    from imagehear.dataset_export import export_hub_folder as _export
+
+    return _export(out, source=source, cache_dir=cache_dir)

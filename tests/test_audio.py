@@ -1,0 +1,49 @@
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+import torchaudio.functional as AF
+
+from imagehear.audio import RESAMPLER, load_audio, prepare_array
+from imagehear.errors import AudioError
+
+from conftest import SHARED_AUDIO
+
+
+def test_real_clip_mono_mean_and_protocol_resampler():
+    path = SHARED_AUDIO[0]
+    data, rate = sf.read(path, dtype="float32", always_2d=True)
+    assert rate == 16000 and data.shape[1] == 2
+    expected = AF.resample(torch.from_numpy(data.mean(axis=1)), 16000, 32000)  # torchaudio defaults
+    got = load_audio(path, 32000)
+    assert got.dtype == torch.float32 and torch.equal(got, expected)
+    assert torch.equal(load_audio(path, 16000), torch.from_numpy(data.mean(axis=1)))
+    assert RESAMPLER["lowpass_filter_width"] == 6 and RESAMPLER["rolloff"] == 0.99
+
+
+@pytest.mark.parametrize("writer, message", [
+    (lambda p: p.write_bytes(b"RIFF junk"), "unreadable audio"),
+    (lambda p: sf.write(p, np.array([0.1, np.inf], dtype="float32"), 16000, subtype="FLOAT"), "NaN or Inf"),
+    (lambda p: sf.write(p, np.zeros(0, dtype="float32"), 16000), "empty audio"),
+])
+def test_bad_files_name_the_file(tmp_path, writer, message):
+    path = tmp_path / "clip.wav"
+    writer(path)
+    with pytest.raises(AudioError, match=message) as info:
+        load_audio(path, 16000)
+    assert str(info.value).startswith(str(path))
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(AudioError, match="file not found"):
+        load_audio(tmp_path / "nope.wav", 16000)
+
+
+def test_arrays_are_validated_and_resampled():
+    wave = np.random.default_rng(0).standard_normal(8000).astype("float32") * 0.1
+    out = prepare_array(wave, 8000, 16000)
+    assert out.shape == (16000,)
+    with pytest.raises(AudioError, match="clip 3: contains NaN"):
+        prepare_array(np.array([0.0, np.nan]), 16000, 16000, name="clip 3")
+    with pytest.raises(AudioError, match="expected a 1-D waveform"):
+        prepare_array(np.zeros((2, 2, 2)), 16000, 16000)

@@ -4,7 +4,7 @@ The images come from the pinned Im2Wav commit (``protocol.SOURCE``) unless ``sou
 ``IMAGEHEAR_SOURCE`` names another base URL or a local folder; each one is fetched with
 :func:`imagehear.download.fetch` and checked against ``protocol.IMAGE_SHA256``. Rows keep
 the original file bytes (never re-encoded: CLIP must see exactly the published pixels).
-The ``image_hear.py`` builder and the Hub export (:mod:`imagehear.dataset_export`) reuse
+The ``image_hear.py`` builder and the Hub export (:func:`export_hub_folder`) reuse
 :func:`features` and :func:`examples`, so there is one definition of the dataset.
 
 >>> from imagehear import dataset
@@ -42,6 +42,7 @@ DESCRIPTION = ("IMAGE HEAR: 100 web images in 30 sound-producing classes, the ou
                "image-to-audio benchmark of Im2Wav (Sheffer & Adi, ICASSP 2023).")
 # Threads, not processes: the work is network and disk I/O; 8 keeps GitHub polite.
 WORKERS = 8
+PARQUET_NAME = "test-00000-of-00001.parquet"  # the Hub's shard naming
 
 
 def resolve_source(source=None) -> str:
@@ -154,7 +155,81 @@ def load_image_hear(source=None, cache_dir=None):
 
 
 def export_hub_folder(out, source=None, cache_dir=None) -> Path:
-    """Write the Hub form (``data/*.parquet`` + ``README.md``) to ``out``; see :mod:`dataset_export`."""
-    from imagehear.dataset_export import export_hub_folder as _export
+    """Write the Hub form of IMAGE HEAR to ``out``: ``data/*.parquet`` and ``README.md``.
 
-    return _export(out, source=source, cache_dir=cache_dir)
+    ``datasets.load_dataset(str(out))`` then returns the same 100 rows with the ClassLabel
+    intact, from any folder: the Parquet file holds the image bytes, checked after writing.
+    """
+    out = Path(out).expanduser()
+    if out.exists() and not out.is_dir():
+        raise DataError(f"{out}: exists and is not a folder; pass --out a folder to write the dataset into")
+    ds = load_image_hear(source, cache_dir)
+    data = out / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    for stale in data.glob("test-*.parquet"):  # an older export would be loaded as extra rows
+        stale.unlink()
+    path = data / PARQUET_NAME
+    ds.to_parquet(str(path))
+    check_parquet(path)
+    (out / "README.md").write_text(hub_readme(), encoding="utf-8")
+    return out
+
+
+def check_parquet(path) -> None:
+    """Raise :class:`DataError` unless ``path`` holds all 100 images as their original bytes.
+
+    Guards against ``to_parquet`` storing only paths (a file that breaks anywhere else).
+    """
+    import hashlib
+
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path, columns=["image", "file_name"])
+    names = table.column("file_name").to_pylist()
+    if sorted(names) != sorted(protocol.IMAGE_FILES):
+        raise DataError(f"{path}: holds {len(names)} rows, not the {len(protocol.IMAGE_FILES)} IMAGE HEAR images")
+    for image, name in zip(table.column("image").to_pylist(), names):
+        data = (image or {}).get("bytes")
+        if data is None:
+            raise DataError(f"{path}: {name} was written as a path, not its bytes; the file would "
+                            f"break outside this machine. Export again with this version of image-hear")
+        if hashlib.sha256(data).hexdigest() != protocol.IMAGE_SHA256[name]:
+            raise DataError(f"{path}: the bytes stored for {name} differ from the published image; "
+                            f"images must not be re-encoded. Export again")
+
+
+def hub_readme() -> str:
+    """``README.md`` for the Hub: YAML front matter (configs, features) + the dataset card."""
+    import yaml
+
+    meta = {
+        "pretty_name": "IMAGE HEAR",
+        "license": "other",
+        "license_name": "im2wav-mit-web-images",
+        "license_link": f"https://github.com/{protocol.SOURCE['repo']}/blob/{protocol.SOURCE['commit']}/LICENSE",
+        "size_categories": ["n<1K"],
+        "tags": ["image-to-audio", "audio-generation", "benchmark", "evaluation"],
+        "configs": [{"config_name": "default",
+                     "data_files": [{"split": "test", "path": "data/test-*"}]}],
+        "dataset_info": {
+            # the private helper is what datasets itself writes into cards, so it round-trips
+            "features": features()._to_yaml_list(),
+            "splits": [{"name": "test", "num_examples": len(protocol.IMAGE_FILES)}],
+        },
+    }
+    front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True)
+    return f"---\n{front}---\n\n{card_body()}"
+
+
+def card_body() -> str:
+    """The dataset card text: ``dataset_card.md`` (shipped as package data, or the repo copy)."""
+    from importlib import resources
+
+    packaged = resources.files("imagehear").joinpath("data/dataset_card.md")
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    repo_copy = Path(__file__).resolve().parent.parent / "dataset_card.md"
+    if repo_copy.is_file():
+        return repo_copy.read_text(encoding="utf-8")
+    # an install without the card still writes a loadable folder; say where the card lives
+    return f"# IMAGE HEAR\n\n{DESCRIPTION}\n\nSource: {HOMEPAGE}\n\n```bibtex\n{CITATION}\n```\n"

@@ -22,6 +22,14 @@ def shared_dir() -> Path:
     return SHARED
 
 
+@pytest.fixture(scope="session")
+def shared_audio() -> list[Path]:
+    """The two real 10 s VGGSound clips (16 kHz, stereo)."""
+    if len(SHARED_AUDIO) < 2:
+        pytest.fail(f"{SHARED / 'audio'} must hold the two real test clips")
+    return SHARED_AUDIO
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):  # keep test output clean
         pass

@@ -7,11 +7,9 @@ import torchaudio.functional as AF
 from imagehear.audio import RESAMPLER, load_audio, prepare_array
 from imagehear.errors import AudioError
 
-from conftest import SHARED_AUDIO
 
-
-def test_real_clip_mono_mean_and_protocol_resampler():
-    path = SHARED_AUDIO[0]
+def test_real_clip_mono_mean_and_protocol_resampler(shared_audio):
+    path = shared_audio[0]
     data, rate = sf.read(path, dtype="float32", always_2d=True)
     assert rate == 16000 and data.shape[1] == 2
     expected = AF.resample(torch.from_numpy(data.mean(axis=1)), 16000, 32000)  # torchaudio defaults

@@ -171,7 +171,7 @@ def export_hub_folder(out, source=None, cache_dir=None) -> Path:
     path = data / PARQUET_NAME
     ds.to_parquet(str(path))
     check_parquet(path)
-    (out / "README.md").write_text(hub_readme(), encoding="utf-8")
+    (out / "README.md").write_text(hub_readme(ds.data.nbytes, path.stat().st_size), encoding="utf-8")
     return out
 
 
@@ -198,8 +198,12 @@ def check_parquet(path) -> None:
                             f"images must not be re-encoded. Export again")
 
 
-def hub_readme() -> str:
-    """``README.md`` for the Hub: YAML front matter (configs, features) + the dataset card."""
+def hub_readme(num_bytes: int, download_size: int) -> str:
+    """``README.md`` for the Hub: YAML front matter (configs, features, sizes) + the dataset card.
+
+    >>> hub_readme(1, 2).splitlines()[:2]
+    ['---', 'pretty_name: IMAGE HEAR']
+    """
     import yaml
 
     meta = {
@@ -214,7 +218,10 @@ def hub_readme() -> str:
         "dataset_info": {
             # the private helper is what datasets itself writes into cards, so it round-trips
             "features": features()._to_yaml_list(),
-            "splits": [{"name": "test", "num_examples": len(protocol.IMAGE_FILES)}],
+            # datasets ignores a `splits` entry without num_bytes
+            "splits": [{"name": "test", "num_bytes": num_bytes, "num_examples": len(protocol.IMAGE_FILES)}],
+            "download_size": download_size,
+            "dataset_size": num_bytes,
         },
     }
     front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True)

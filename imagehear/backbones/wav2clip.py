@@ -15,8 +15,8 @@ from imagehear.errors import AudioError, WeightsError
 from imagehear.weights import resolve
 
 SAMPLE_RATE = 16_000
-# Spectrogram(n_fft=512) reflect-pads n_fft // 2 samples each side; shorter input cannot be framed.
-MIN_SAMPLES = 512
+# Spectrogram(n_fft=512) reflect-pads n_fft // 2 samples each side, which needs more samples than that.
+MIN_SAMPLES = 257
 
 
 def per_clip_normalise(spec):
@@ -90,8 +90,9 @@ def load_extractor(path, device: str = "cpu"):
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
         extractor = ResNetExtractor(checkpoint=checkpoint, scenario="frozen", transform=True)
     except Exception as exc:  # unpickling or state-dict mismatch: both mean a wrong/corrupt file
+        detail = " ".join(str(exc).split())[:200]  # one line, as the CLI prints it
         raise WeightsError(f"{path}: not a Wav2CLIP release checkpoint ({type(exc).__name__}: "
-                           f"{str(exc)[:200]}); delete it and download Wav2CLIP.pt again") from None
+                           f"{detail}); delete it and download Wav2CLIP.pt again") from None
     return extractor.eval().to(device)
 
 

@@ -1,0 +1,218 @@
+"""The embedding engine: batched, cached, streamed extraction for any audio backbone.
+
+Clips are grouped by length so a batch needs no padding (padding would change PaSST and
+Wav2CLIP outputs); decoding runs in a DataLoader; only one batch of waveforms is held at a
+time. Every result is cached on disk, keyed by everything that changes it (backbone,
+weights SHA-256, its config, the resampler, the precision, the audio bytes), so a re-run
+or an added metric recomputes nothing, and a killed run resumes where it stopped.
+
+>>> import numpy as np, tempfile
+>>> cache = EmbeddingCache(tempfile.mkdtemp(), {"backbone": "demo"})
+>>> cache.put("ab" * 32, {"embedding": np.ones(3, dtype="float32")})
+>>> cache.get("ab" * 32)["embedding"]
+array([1., 1., 1.], dtype=float32)
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from imagehear.audio import RESAMPLER
+
+CACHE_VERSION = 1  # bump when extraction code changes its outputs
+PRECISIONS = ("fp32", "bf16", "fp16")
+
+
+def default_cache_dir() -> Path:
+    root = os.environ.get("IMAGEHEAR_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "imagehear")
+    return Path(root) / "embeddings"
+
+
+class EmbeddingCache:
+    """One folder per (backbone, weights, config) key; one atomic ``.npz`` per content hash."""
+
+    def __init__(self, root, key: dict):
+        self.key = key
+        digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:20]
+        self.folder = Path(root) / str(key.get("backbone", "model")) / digest
+
+    def _path(self, content_hash: str) -> Path:
+        return self.folder / content_hash[:2] / f"{content_hash}.npz"
+
+    def get(self, content_hash: str) -> dict[str, np.ndarray] | None:
+        path = self._path(content_hash)
+        if not path.is_file():
+            return None
+        try:
+            with np.load(path) as data:
+                return {k: data[k] for k in data.files}
+        except Exception:  # truncated or corrupt entry (zip CRC, bad header): recompute it
+            path.unlink(missing_ok=True)
+            return None
+
+    def put(self, content_hash: str, outputs: dict[str, np.ndarray]) -> None:
+        path = self._path(content_hash)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not (self.folder / "key.json").exists():
+            (self.folder / "key.json").write_text(json.dumps(self.key, indent=1, sort_keys=True, default=str))
+        fd, tmp = tempfile.mkstemp(suffix=".npz.part", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.savez(fh, **outputs)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+
+@dataclass(frozen=True)
+class AudioItem:
+    """A clip to embed: a file, or an in-memory waveform with its sampling rate."""
+    name: str
+    path: Path | None = None
+    array: np.ndarray | None = None
+    sampling_rate: int | None = None
+
+    def content_hash(self) -> str:
+        digest = hashlib.sha256()
+        if self.path is not None:
+            with open(self.path, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(block)
+        else:
+            digest.update(f"array:{self.sampling_rate}:".encode())
+            digest.update(np.ascontiguousarray(self.array, dtype=np.float32).tobytes())
+        return digest.hexdigest()
+
+    def length_at(self, rate: int) -> int:
+        """Samples after resampling to ``rate`` (torchaudio's output length), read from the header."""
+        if self.path is not None:
+            import soundfile as sf
+
+            from imagehear.audio import read_audio
+            try:
+                info = sf.info(str(self.path))
+                frames, orig = info.frames, info.samplerate
+            except Exception:
+                read_audio(self.path)  # raises the AudioError that names the file
+                raise
+        else:
+            frames, orig = len(self.array), int(self.sampling_rate)
+        g = math.gcd(orig, rate)
+        return math.ceil(frames * (rate // g) / (orig // g))
+
+    def load(self, rate: int):
+        from imagehear.audio import load_audio, prepare_array
+
+        if self.path is not None:
+            return load_audio(self.path, rate)
+        return prepare_array(self.array, self.sampling_rate, rate, name=self.name)
+
+
+def as_items(audio, sampling_rate: int | None = None) -> list[AudioItem]:
+    """Paths (str/Path) or 1-D arrays (with ``sampling_rate``) → :class:`AudioItem` list."""
+    items = []
+    for i, a in enumerate(audio):
+        if isinstance(a, (str, os.PathLike)):
+            items.append(AudioItem(str(a), path=Path(a)))
+        else:
+            if sampling_rate is None:
+                raise ValueError("audio given as arrays needs sampling_rate")
+            items.append(AudioItem(f"array {i}", array=np.asarray(a, dtype=np.float32), sampling_rate=sampling_rate))
+    return items
+
+
+def cache_key(backbone, precision: str) -> dict:
+    return {"backbone": backbone.name, "weights_sha256": backbone.weights.sha256, "config": backbone.config(),
+            "resampler": RESAMPLER, "precision": precision, "cache_version": CACHE_VERSION}
+
+
+def length_batches(lengths: list[int], batch_size: int) -> list[list[int]]:
+    """Indices grouped into batches of equal length, at most ``batch_size`` each.
+
+    >>> length_batches([5, 3, 5, 5, 3], 2)
+    [[1, 4], [0, 2], [3]]
+    """
+    order = sorted(range(len(lengths)), key=lambda i: (lengths[i], i))
+    batches, current = [], []
+    for i in order:
+        if current and (len(current) == batch_size or lengths[current[0]] != lengths[i]):
+            batches.append(current)
+            current = []
+        current.append(i)
+    return batches + ([current] if current else [])
+
+
+class _ClipDataset:
+    """Map-style dataset for the DataLoader: decodes and resamples one clip per index."""
+
+    def __init__(self, items: list[AudioItem], rate: int):
+        self.items, self.rate = items, rate
+
+    def __len__(self):
+        return len(self.items)
+
+    def __getitem__(self, i):
+        return self.items[i].load(self.rate)
+
+
+def _stack(waves):
+    import torch
+
+    return torch.stack(waves)
+
+
+def extract(backbone, items: list[AudioItem], cache_dir=None, batch_size: int = 8, precision: str = "fp32",
+            num_workers: int | None = None, progress: bool = True) -> list[dict[str, np.ndarray]]:
+    """Run ``backbone`` over ``items``; return one dict of float32 arrays per item, in order.
+
+    ``cache_dir=False`` disables the cache; ``None`` uses :func:`default_cache_dir`.
+    """
+    import torch
+    from torch.utils.data import DataLoader
+    from tqdm.auto import tqdm
+
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    cache = None if cache_dir is False else EmbeddingCache(cache_dir or default_cache_dir(),
+                                                           cache_key(backbone, precision))
+    hashes = [item.content_hash() for item in items]
+    results: dict[str, dict] = {}
+    if cache is not None:
+        for h in dict.fromkeys(hashes):
+            hit = cache.get(h)
+            if hit is not None:
+                results[h] = hit
+    todo_hashes = [h for h in dict.fromkeys(hashes) if h not in results]
+    todo = [items[hashes.index(h)] for h in todo_hashes]
+    if todo:
+        lengths = [item.length_at(backbone.sample_rate) for item in todo]
+        device = str(getattr(backbone, "device", "cpu"))
+        if num_workers is None:  # decoding in parallel pays on a GPU box; on CPU it steals compute cores
+            num_workers = min(4, os.cpu_count() or 1) if device.startswith("cuda") else 0
+        loader = DataLoader(_ClipDataset(todo, backbone.sample_rate), num_workers=num_workers,
+                            batch_sampler=length_batches(lengths, batch_size), collate_fn=_stack)
+        order = iter(length_batches(lengths, batch_size))
+        autocast_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
+        with tqdm(total=len(todo), desc=f"{backbone.name}", unit="clip", disable=not progress, leave=False) as bar, \
+                torch.inference_mode():
+            for batch in loader:
+                indices = next(order)
+                with torch.autocast(device.split(":")[0], dtype=autocast_dtype, enabled=autocast_dtype is not None):
+                    outputs = backbone(batch.to(device))
+                outputs = {k: v.float().cpu().numpy() for k, v in outputs.items()}
+                for row, i in enumerate(indices):
+                    one = {k: v[row] for k, v in outputs.items()}
+                    results[todo_hashes[i]] = one
+                    if cache is not None:
+                        cache.put(todo_hashes[i], one)  # written per batch: a killed run resumes here
+                bar.update(len(indices))
+    return [results[h] for h in hashes]

@@ -1,0 +1,37 @@
+"""Random PaSST weights in the release format: a flat state dict of hear21passt's ``PaSST``.
+
+hear21passt's ``load_pretrained`` reads ``passt-s-f128-p16-s10-ap.476-swa.pt`` with
+``torch.load`` and loads it strictly into ``get_model(arch="passt_s_swa_p16_128_ap476")``,
+so the file holds exactly that module's state dict (``cls_token``, ``dist_token``,
+``new_pos_embed``, ``freq_new_pos_embed``, ``time_new_pos_embed``, ``patch_embed.proj.*``,
+``blocks.N.*``, ``norm.*``, ``head.0/1.*``, ``head_dist.*``). The architecture is fixed by
+the checkpoint name, so ``size="tiny"`` is the full model (86 M parameters, ~345 MB).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from imagehear.weights import REGISTRY
+
+SIZES = ("tiny", "full")
+
+
+def write_random_weights(weights_dir, size: str = "tiny", seed: int = 0) -> Path:
+    """Save a randomly initialised PaSST under its upstream file name; returns the path."""
+    import torch
+
+    from imagehear.backbones.passt import build_net
+
+    if size not in SIZES:
+        raise ValueError(f"size must be one of {SIZES}, got {size!r}")
+    torch.manual_seed(seed)
+    net = build_net()
+    with torch.no_grad():
+        # upstream init leaves norms at 1/0 and the tokens' positional terms tiny; perturb every
+        # parameter so that a loader that skipped any tensor could not pass a parity test
+        for param in net.parameters():
+            param.add_(torch.randn_like(param) * 0.02)
+    path = Path(weights_dir) / REGISTRY["passt"].file_name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(net.state_dict(), path)
+    return path

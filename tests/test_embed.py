@@ -1,0 +1,130 @@
+"""Embedding engine: order, length batching, cache hits without a forward pass, corrupt
+entries, resume after a killed run. The backbone is a small stand-in with the backbone
+surface (imagehear/backbones/__init__.py) that counts its forward calls."""
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+
+from imagehear.embed import AudioItem, EmbeddingCache, as_items, extract
+from imagehear.errors import AudioError
+from imagehear.weights import REGISTRY, ResolvedWeights
+
+RATE = 16000
+
+
+class CountingBackbone:
+    name = "counting"
+    sample_rate = RATE
+    device = "cpu"
+
+    def __init__(self, sha="a" * 64, fail_after=None):
+        self.weights = ResolvedWeights(REGISTRY["wav2clip"], None, sha, "weights_dir")
+        self.calls = 0
+        self.batch_sizes = []
+        self.fail_after = fail_after
+
+    def config(self):
+        return {"features": "mean, std, energy"}
+
+    def __call__(self, batch):
+        if self.fail_after is not None and self.calls >= self.fail_after:
+            raise KeyboardInterrupt  # the run is killed here
+        self.calls += 1
+        self.batch_sizes.append(batch.shape[0])
+        feats = torch.stack([batch.mean(1), batch.std(1), (batch ** 2).sum(1)], dim=1)
+        return {"embedding": feats, "frames": feats[:, None, :].repeat(1, 2, 1)}
+
+
+@pytest.fixture
+def clips(tmp_path):
+    rng = np.random.default_rng(0)
+    paths = []
+    for i, seconds in enumerate([1.0, 2.0, 1.0, 1.5, 2.0, 1.0, 0.5]):
+        path = tmp_path / f"clip{i}.wav"
+        rate = 22050 if i == 3 else RATE  # one clip needs resampling
+        sf.write(path, (0.1 * rng.standard_normal(int(seconds * rate))).astype("float32"), rate)
+        paths.append(path)
+    return paths
+
+
+def test_batched_equals_one_at_a_time_in_input_order(clips, tmp_path):
+    model = CountingBackbone()
+    batched = extract(model, as_items(clips), cache_dir=False, batch_size=4, progress=False)
+    assert all(size <= 4 for size in model.batch_sizes) and model.calls < len(clips)
+    for path, out in zip(clips, batched):
+        single = extract(CountingBackbone(), as_items([path]), cache_dir=False, progress=False)[0]
+        np.testing.assert_allclose(out["embedding"], single["embedding"], rtol=1e-6)
+        assert out["frames"].shape == (2, 3)
+
+
+def test_cache_hit_is_bit_identical_and_runs_no_model(clips, tmp_path):
+    first = extract(CountingBackbone(), as_items(clips), cache_dir=tmp_path / "c", progress=False)
+    model = CountingBackbone()
+    second = extract(model, as_items(clips), cache_dir=tmp_path / "c", progress=False)
+    assert model.calls == 0
+    for a, b in zip(first, second):
+        assert a["embedding"].tobytes() == b["embedding"].tobytes()
+    other = CountingBackbone(sha="b" * 64)  # different weights: a different cache key
+    extract(other, as_items(clips), cache_dir=tmp_path / "c", progress=False)
+    assert other.calls > 0
+
+
+def test_same_content_computed_once(clips, tmp_path):
+    copy = tmp_path / "copy.wav"
+    copy.write_bytes(clips[0].read_bytes())
+    model = CountingBackbone()
+    out = extract(model, as_items([clips[0], copy]), cache_dir=False, batch_size=1, progress=False)
+    assert model.calls == 1 and out[0]["embedding"].tobytes() == out[1]["embedding"].tobytes()
+
+
+def test_corrupt_entry_is_recomputed(clips, tmp_path):
+    extract(CountingBackbone(), as_items(clips), cache_dir=tmp_path / "c", progress=False)
+    entries = sorted((tmp_path / "c").rglob("*.npz"))
+    entries[0].write_bytes(entries[0].read_bytes()[:40])
+    model = CountingBackbone()
+    again = extract(model, as_items(clips), cache_dir=tmp_path / "c", progress=False)
+    assert model.batch_sizes == [1]
+    fresh = extract(CountingBackbone(), as_items(clips), cache_dir=False, progress=False)
+    for a, b in zip(again, fresh):
+        np.testing.assert_array_equal(a["embedding"], b["embedding"])
+
+
+def test_killed_run_resumes(clips, tmp_path):
+    with pytest.raises(KeyboardInterrupt):
+        extract(CountingBackbone(fail_after=2), as_items(clips), cache_dir=tmp_path / "c", batch_size=2,
+                progress=False)
+    done = len(list((tmp_path / "c").rglob("*.npz")))
+    assert 0 < done < len(clips)
+    assert not list((tmp_path / "c").rglob("*.part"))
+    model = CountingBackbone()
+    extract(model, as_items(clips), cache_dir=tmp_path / "c", batch_size=2, progress=False)
+    assert sum(model.batch_sizes) == len(clips) - done
+
+
+def test_arrays_and_paths_agree(clips):
+    data, rate = sf.read(clips[0], dtype="float32")
+    from_array = extract(CountingBackbone(), as_items([data], sampling_rate=rate), cache_dir=False, progress=False)
+    from_path = extract(CountingBackbone(), as_items([clips[0]]), cache_dir=False, progress=False)
+    np.testing.assert_array_equal(from_array[0]["embedding"], from_path[0]["embedding"])
+    with pytest.raises(ValueError, match="sampling_rate"):
+        as_items([data])
+
+
+def test_bad_clip_names_the_file(clips, tmp_path):
+    bad = tmp_path / "bad.wav"
+    sf.write(bad, np.array([0.0, np.nan] * 100, dtype="float32"), RATE, subtype="FLOAT")
+    with pytest.raises(AudioError, match="bad.wav"):
+        extract(CountingBackbone(), as_items(clips + [bad]), cache_dir=False, progress=False)
+    junk = tmp_path / "junk.wav"
+    junk.write_bytes(b"junk")
+    with pytest.raises(AudioError, match="junk.wav: unreadable"):
+        extract(CountingBackbone(), as_items([junk]), cache_dir=False, progress=False)
+
+
+def test_cache_key_is_recorded(tmp_path):
+    cache = EmbeddingCache(tmp_path, {"backbone": "x", "config": {"a": 1}})
+    cache.put("cd" * 32, {"e": np.zeros(2, dtype="float32")})
+    assert '"a": 1' in (cache.folder / "key.json").read_text()
+    assert EmbeddingCache(tmp_path, {"backbone": "x", "config": {"a": 2}}).get("cd" * 32) is None
+    assert AudioItem("x", array=np.zeros(3), sampling_rate=8000).length_at(16000) == 6

@@ -14,8 +14,8 @@ Parquet + a YAML card, written by ``image-hear dataset --out DIR``)::
 ``source`` (also ``$IMAGEHEAR_SOURCE``): a base URL or a local folder holding the images;
 default: the pinned Im2Wav commit. ``image_cache_dir``: where fetched images are kept.
 """
-from __future__ import annotations
-
+# no `from __future__ import annotations`: dataclasses would then look this module up in
+# sys.modules, which fails when the file is loaded with importlib.util.spec_from_file_location
 from dataclasses import dataclass
 from typing import Optional
 

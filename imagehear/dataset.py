@@ -229,14 +229,7 @@ def hub_readme(num_bytes: int, download_size: int) -> str:
 
 
 def card_body() -> str:
-    """The dataset card text: ``dataset_card.md`` (shipped as package data, or the repo copy)."""
+    """The dataset card text (``imagehear/data/dataset_card.md``, also linked as ``dataset_card.md``)."""
     from importlib import resources
 
-    packaged = resources.files("imagehear").joinpath("data/dataset_card.md")
-    if packaged.is_file():
-        return packaged.read_text(encoding="utf-8")
-    repo_copy = Path(__file__).resolve().parent.parent / "dataset_card.md"
-    if repo_copy.is_file():
-        return repo_copy.read_text(encoding="utf-8")
-    # an install without the card still writes a loadable folder; say where the card lives
-    return f"# IMAGE HEAR\n\n{DESCRIPTION}\n\nSource: {HOMEPAGE}\n\n```bibtex\n{CITATION}\n```\n"
+    return resources.files("imagehear").joinpath("data/dataset_card.md").read_text(encoding="utf-8")

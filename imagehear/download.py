@@ -7,6 +7,7 @@ target path directly).
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import tempfile
 import urllib.error
@@ -61,7 +62,7 @@ def fetch(source: str, dest, sha256: str | None = None, *, error=DataError, desc
                         length = resp.headers.get("Content-Length")
                         total = int(length) if length else None
                         _copy_stream(resp, out, digest, total, desc)
-                except (urllib.error.URLError, OSError, ValueError) as exc:
+                except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
                     raise error(f"{dest.name}: download from {source} failed ({exc})") from None
                 if total is not None and out.tell() != total:
                     raise error(f"{dest.name}: download from {source} was cut short "

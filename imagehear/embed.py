@@ -216,3 +216,35 @@ def extract(backbone, items: list[AudioItem], cache_dir=None, batch_size: int = 
                         cache.put(todo_hashes[i], one)  # written per batch: a killed run resumes here
                 bar.update(len(indices))
     return [results[h] for h in hashes]
+
+
+def extract_keyed(backbone, inputs: dict[str, object], compute, cache_dir=None, precision: str = "fp32",
+                  batch_size: int = 32) -> dict[str, np.ndarray]:
+    """Cached outputs for non-audio inputs (images, prompts), keyed by a content hash.
+
+    ``inputs`` maps a content hash (an image's SHA-256, a prompt's) to the input;
+    ``compute(list of inputs) -> (N, D) tensor`` runs the backbone on one batch.
+    """
+    import torch
+
+    cache = None if cache_dir is False else EmbeddingCache(cache_dir or default_cache_dir(),
+                                                           cache_key(backbone, precision))
+    out = {}
+    for h in inputs:
+        hit = cache.get(h) if cache is not None else None
+        if hit is not None:
+            out[h] = hit["embedding"]
+    todo = [h for h in inputs if h not in out]
+    with torch.inference_mode():
+        for start in range(0, len(todo), batch_size):
+            chunk = todo[start:start + batch_size]
+            embeddings = compute([inputs[h] for h in chunk]).float().cpu().numpy()
+            for h, e in zip(chunk, embeddings):
+                out[h] = e
+                if cache is not None:
+                    cache.put(h, {"embedding": e})
+    return out
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(f"text:{text}".encode()).hexdigest()

@@ -1,0 +1,98 @@
+"""Embeddings → result entries: the score functions plus CIs and per-class breakdowns.
+
+Pure: arrays in, JSON-able dicts out (the shapes of docs/results_schema.md). Used by the
+suite, the CLI and the evaluate modules alike, so all three give the same numbers.
+
+>>> import numpy as np
+>>> rng = np.random.default_rng(0)
+>>> a, i = rng.normal(size=(6, 4)), rng.normal(size=(6, 4))
+>>> entry, per_sample = clip_score_entry(a, i, ["Dog", "Cat"] * 3, n_resamples=50)
+>>> sorted(entry), entry["n"]
+(['ci95', 'n', 'per_class', 'value'], 6)
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from imagehear import protocol, scores
+
+N_RESAMPLES = 1000      # per-sample scores: cheap
+N_RESAMPLES_SET = 100   # set-level scores (FAD, KAD): one full computation per resample
+KAD_CI_MAX_ROWS = 4000  # above this the KAD bootstrap costs minutes: the CI is omitted, with a note
+CLAP_PROMPT = "This is a sound of {}."  # LAION-CLAP's zero-shot template
+
+
+def clap_prompts(class_names=protocol.CLASS_NAMES) -> list[str]:
+    return [CLAP_PROMPT.format(name.lower()) for name in class_names]
+
+
+def _ci(values, seed: int, n_resamples: int = N_RESAMPLES) -> list[float]:
+    return list(scores.bootstrap_ci(np.asarray(values, dtype=np.float64), n_resamples=n_resamples, seed=seed))
+
+
+def _similarity_entry(result, labels, seed, n_resamples) -> dict:
+    return {"value": result.value, "ci95": _ci(result.per_sample, seed, n_resamples), "n": len(labels),
+            "per_class": scores.per_class_mean(result.per_sample, labels)}
+
+
+def clip_score_entry(audio_emb, image_emb, labels, seed: int = 0, n_resamples: int = N_RESAMPLES):
+    """CS = 100 × mean cosine(Wav2CLIP audio, CLIP image of the conditioning image)."""
+    result = scores.clip_score(audio_emb, image_emb)
+    return _similarity_entry(result, labels, seed, n_resamples), result.per_sample
+
+
+def clap_score_entry(audio_emb, text_emb, labels, seed: int = 0, n_resamples: int = N_RESAMPLES):
+    """100 × mean cosine(CLAP audio, CLAP text of the class prompt); text_emb has a row per class."""
+    index = {name: i for i, name in enumerate(protocol.CLASS_NAMES)}
+    result = scores.clap_score(audio_emb, text_emb, labels=np.array([index[l] for l in labels], dtype=int))
+    return _similarity_entry(result, labels, seed, n_resamples), result.per_sample
+
+
+def accuracy_entry(logits, labels, seed: int = 0, n_resamples: int = N_RESAMPLES):
+    result = scores.classifier_accuracy(logits, labels)
+    entry = {"value": result.value, "ci95": _ci(100.0 * result.correct, seed, n_resamples), "n": len(labels),
+             "top5": result.top5, "per_class": result.per_class, "confusion": result.confusion}
+    return entry, result
+
+
+def kl_entry(ref_logits, gen_logits, labels, seed: int = 0, reverse: bool = False,
+             n_resamples: int = N_RESAMPLES):
+    result = scores.kl_divergence(ref_logits, gen_logits, reverse=reverse)
+    entry = {"value": result.value, "ci95": _ci(result.per_pair, seed, n_resamples), "n": len(labels),
+             "direction": result.direction, "per_class": scores.per_class_mean(result.per_pair, labels)}
+    return entry, result.per_pair
+
+
+def frechet_entry(gen_clips: list[np.ndarray], ref_clips: list[np.ndarray], seed: int = 0,
+                  n_resamples: int = N_RESAMPLES_SET) -> dict:
+    """FD between frames pooled per set; the CI resamples whole clips (frames of a clip move together)."""
+    gen, ref = np.concatenate(gen_clips), np.concatenate(ref_clips)
+    value = scores.frechet_distance_from_embeddings(gen, ref)
+
+    def statistic(g_idx, r_idx):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", scores.FewSamplesWarning)  # warned once for the value itself
+            return scores.frechet_distance_from_embeddings(np.concatenate([gen_clips[i] for i in g_idx]),
+                                                           np.concatenate([ref_clips[i] for i in r_idx]))
+
+    ci = scores.bootstrap_ci(statistic, np.arange(len(gen_clips)), np.arange(len(ref_clips)),
+                             n_resamples=n_resamples, seed=seed)
+    return {"value": value, "ci95": list(ci), "n_generated": int(len(gen)), "n_reference": int(len(ref)),
+            "n_generated_clips": len(gen_clips), "n_reference_clips": len(ref_clips),
+            "rank_generated": int(np.linalg.matrix_rank(np.cov(gen, rowvar=False))) if len(gen) > 1 else 0,
+            "rank_reference": int(np.linalg.matrix_rank(np.cov(ref, rowvar=False))) if len(ref) > 1 else 0}
+
+
+def kad_entry(gen_emb, ref_emb, seed: int = 0, n_resamples: int = N_RESAMPLES_SET) -> dict:
+    result = scores.kernel_audio_distance(ref_emb, gen_emb)
+    entry = {"value": result.value, "n_generated": result.n_generated, "n_reference": result.n_reference,
+             "bandwidth": result.bandwidth}
+    if result.n_generated + result.n_reference <= KAD_CI_MAX_ROWS:
+        entry["ci95"] = list(scores.bootstrap_ci(
+            lambda g, r: scores.kernel_audio_distance(r, g, bandwidth=result.bandwidth).value,
+            gen_emb, ref_emb, n_resamples=n_resamples, seed=seed))
+    else:
+        entry["ci95_note"] = f"omitted above {KAD_CI_MAX_ROWS} clips (cost of the kernel bootstrap)"
+    return entry

@@ -1,0 +1,110 @@
+"""The IMAGE HEAR leaderboard app (gradio Blocks): table, per-model panel, submissions.
+
+``build_app(results_dir)`` returns the Blocks (tests serve it on 127.0.0.1);
+``launch(results_dir, port, host)`` serves it. gradio is imported inside these
+functions so ``image-hear --help`` stays instant.
+
+Every user-supplied string (model names, links, validation reasons, config) reaches the
+page through components that render text — Dataframe "str" cells, Textbox, Code,
+Dropdown labels — never through Markdown or HTML.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from imagehear.leaderboard.table import METRIC_COLUMNS, RECOMPUTED, column_datatypes
+from imagehear.leaderboard.views import leaderboard_view, model_view, submit_file
+
+INTRO = f"""# IMAGE HEAR leaderboard
+Image-to-audio generation on IMAGE HEAR (30 classes, 100 web images, 120 clips per class).
+**Only rows marked "{RECOMPUTED}" are comparable with each other**: they were scored by
+`image-hear evaluate` with every protocol choice fixed and recorded. Rows marked
+"reported in …, not re-computed" are numbers copied from papers, each computed its own way
+(the same Im2Wav model scores CS 9.53 in its paper and 9.843 in V2A-Mapper's table).
+CS and CLAP: 100 × mean cosine; accuracy: PaSST top-1 %; KL, FAD, KAD: lower is better.
+Click a column header to sort in the browser, or pick the order below.
+"""
+SUBMIT_HELP = """Upload a `results.json` written by `image-hear evaluate` (protocol v1, schema in
+`docs/results_schema.md`). It is checked (required keys, types, value ranges, CI bounds,
+n_samples vs complete, environment and weight hashes); a refused file gets the full list
+of reasons. Accepted files are added to the results folder under a new name, never
+overwriting another file.
+"""
+SORT_CHOICES = list(METRIC_COLUMNS) + ["model", "n_samples", "date"]
+# Pixel widths; long text (source, links) wraps instead of stretching the table.
+_WIDTHS = {"model": 170, "source": 230, "paper": 200, "code": 200, "file": 160}
+
+
+def column_widths(columns: list[str]) -> list[str]:
+    """Dataframe column widths: metric values narrow, CIs a little wider.
+
+    >>> column_widths(["model", "CS", "CS 95% CI"])
+    ['170px', '80px', '120px']
+    """
+    return [f"{_WIDTHS.get(c, 120 if c.endswith('CI') else 80 if c in METRIC_COLUMNS else 100)}px"
+            for c in columns]
+
+
+def build_app(results_dir, on_accept=None):
+    """The leaderboard Blocks over ``results_dir`` (a folder of results.json files)."""
+    import gradio as gr
+
+    results_dir = Path(results_dir)
+
+    def table_update(query, show_reported, sort_by):
+        table, refused, choices = leaderboard_view(results_dir, query, show_reported, sort_by)
+        columns = list(table.columns)
+        return (gr.Dataframe(value=table, datatype=column_datatypes(columns), column_widths=column_widths(columns)),
+                gr.Textbox(value=refused, visible=bool(refused)), gr.Dropdown(choices=choices))
+
+    def on_upload(path, query, show_reported, sort_by):
+        return (submit_file(path, results_dir, on_accept), None, *table_update(query, show_reported, sort_by))
+
+    with gr.Blocks(title="IMAGE HEAR leaderboard", analytics_enabled=False) as demo:
+        gr.Markdown(INTRO)  # static text only
+        with gr.Tab("Leaderboard"):
+            with gr.Row():
+                query = gr.Textbox(label="Search models", placeholder="model name", elem_id="search", scale=3)
+                sort_by = gr.Dropdown(SORT_CHOICES, value="accuracy", label="Sort by (best first)",
+                                      elem_id="sort-by", scale=1)
+                show_reported = gr.Checkbox(value=True, label="Show numbers reported in papers",
+                                            elem_id="show-reported", scale=1)
+            table = gr.Dataframe(label="Results", interactive=False, elem_id="leaderboard-table",
+                                 wrap=True, max_height=700)
+            refused = gr.Textbox(label="Files left out", interactive=False, visible=False, elem_id="refused")
+        with gr.Tab("Model details"):
+            model = gr.Dropdown(label="Model (recomputed results)", choices=[], elem_id="model-choice")
+            summary = gr.Textbox(label="Run", interactive=False, elem_id="model-summary")
+            with gr.Row():
+                acc_plot = gr.BarPlot(x="class", y="value", title="PaSST accuracy per class (%)",
+                                      x_label_angle=-45, sort="x", elem_id="per-class-accuracy")
+                cs_plot = gr.BarPlot(x="class", y="value", title="CS per class (100 × cosine)",
+                                     x_label_angle=-45, sort="x", elem_id="per-class-cs")
+            with gr.Row():
+                config = gr.Code(label="Protocol config", language="json", interactive=False)
+                environment = gr.Code(label="Environment", language="json", interactive=False)
+        with gr.Tab("Submit"):
+            gr.Markdown(SUBMIT_HELP)  # static text only
+            upload = gr.File(label="results.json", file_types=[".json"], type="filepath", elem_id="upload")
+            status = gr.Textbox(label="Submission status", interactive=False, lines=6, elem_id="submit-status")
+
+        view_inputs = [query, show_reported, sort_by]
+        view_outputs = [table, refused, model]
+        demo.load(table_update, view_inputs, view_outputs)
+        query.change(table_update, view_inputs, view_outputs)
+        show_reported.change(table_update, view_inputs, view_outputs)
+        sort_by.change(table_update, view_inputs, view_outputs)
+        upload.upload(on_upload, [upload, *view_inputs], [status, upload, *view_outputs])
+        model.change(lambda key: model_view(results_dir, key), model,
+                     [acc_plot, cs_plot, summary, config, environment])
+    return demo
+
+
+def launch(results_dir="results", port: int = 7860, host: str = "127.0.0.1", on_accept=None,
+           block: bool = True):
+    """Serve the leaderboard (blocking unless ``block=False``, which returns the running app)."""
+    # gradio 6's default theme serves its fonts locally, so the page needs no CDN; no share link.
+    demo = build_app(results_dir, on_accept=on_accept)
+    demo.launch(server_name=host, server_port=port, share=False, prevent_thread_lock=not block,
+                ssr_mode=False, max_file_size="5mb", quiet=not block)
+    return demo

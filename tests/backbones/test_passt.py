@@ -1,0 +1,181 @@
+"""PaSST backbone: parity with hear21passt's own pipeline on identical random weights.
+
+Reference: hear21passt ``get_basic_model(mode="all")`` (its ``AugmentMelSTFT`` in eval
+mode + its ``PaSST`` with the original attention), which loads our random checkpoint
+through its own ``load_pretrained`` from the torch hub cache. Tolerance: float32 CPU
+arithmetic in a different order (complex STFT, mel bank built once, SDPA attention):
+logits and embeddings max abs diff <= 1e-4 and <= 1e-5 relative to their max abs value.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+
+import pytest
+import torch
+
+from imagehear.audio import load_audio
+from imagehear.backbones import passt
+from imagehear.errors import AudioError, WeightsError
+from imagehear.testing.passt import write_random_weights
+from imagehear.weights import REGISTRY
+
+from ..conftest import SHARED_AUDIO
+
+SR = passt.SAMPLE_RATE
+ATOL, RTOL = 1e-4, 1e-5
+
+
+@pytest.fixture(scope="session")
+def passt_weights_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("passt_weights")
+    write_random_weights(folder, size="tiny", seed=0)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def passt_backbone(passt_weights_dir):
+    return passt.load(passt_weights_dir)
+
+
+@pytest.fixture(scope="session")
+def passt_reference(passt_weights_dir, tmp_path_factory):
+    """hear21passt's own model, loaded by its own code from a torch hub cache holding our file."""
+    from hear21passt.base import get_basic_model
+
+    hub = tmp_path_factory.mktemp("passt_torch_home")
+    (hub / "hub" / "checkpoints").mkdir(parents=True)
+    name = REGISTRY["passt"].file_name
+    (hub / "hub" / "checkpoints" / name).symlink_to(passt_weights_dir / name)
+    with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(io.StringIO()):
+        mp.setenv("TORCH_HOME", str(hub))
+        model = get_basic_model(mode="all").eval()
+
+    def run(wave):
+        with torch.no_grad(), contextlib.redirect_stdout(io.StringIO()):
+            out = model(wave)
+        return out[:, :527], out[:, 527:]
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def passt_clips():
+    """The two real clips: mono mean, resampled 16 → 32 kHz with the protocol's resampler."""
+    assert len(SHARED_AUDIO) == 2, "tests need the two clips in ../shared/audio"
+    return [load_audio(path, SR) for path in SHARED_AUDIO]
+
+
+def synthetic(seconds: float, seed: int = 0) -> torch.Tensor:
+    """A 440 Hz + 3 kHz tone mixture with white noise (non-symmetric, broadband)."""
+    gen = torch.Generator().manual_seed(seed)
+    t = torch.arange(int(seconds * SR)) / SR
+    tone = 0.3 * torch.sin(2 * torch.pi * 440 * t) + 0.1 * torch.sin(2 * torch.pi * 3000 * t)
+    return tone + 0.05 * torch.randn(t.shape, generator=gen)
+
+
+def assert_close(ours: torch.Tensor, ref: torch.Tensor):
+    diff = (ours - ref).abs().max().item()
+    assert diff <= ATOL, f"max abs diff {diff:.3g} > {ATOL}"
+    assert diff <= RTOL * ref.abs().max().item() + 1e-7, f"relative diff {diff / ref.abs().max().item():.3g}"
+
+
+@pytest.mark.parametrize("which", ["real0", "real1", "synthetic"])
+def test_parity_short_clips(passt_backbone, passt_reference, passt_clips, which):
+    wave = synthetic(3.0)[None] if which == "synthetic" else passt_clips[int(which[-1])][None, 2 * SR:6 * SR]
+    out = passt_backbone(wave)
+    ref_logits, ref_embedding = passt_reference(wave)
+    assert out["logits"].shape == (1, 527) and out["embedding"].shape == (1, 768)
+    assert_close(out["logits"], ref_logits)
+    assert_close(out["embedding"], ref_embedding)
+
+
+def test_parity_full_10s_clip(passt_backbone, passt_reference, passt_clips):
+    wave = passt_clips[0][None, :10 * SR]
+    assert wave.shape[1] == 10 * SR
+    out = passt_backbone(wave)
+    ref_logits, ref_embedding = passt_reference(wave)
+    assert_close(out["logits"], ref_logits)
+    assert_close(out["embedding"], ref_embedding)
+
+
+def test_sdpa_matches_original_attention(passt_weights_dir, passt_backbone):
+    """Same front end, hear21passt's Attention vs SDPA: isolates the attention swap (same tolerance)."""
+    original = passt.load(passt_weights_dir, attention="hear21passt")
+    wave = synthetic(2.0, seed=1)[None]
+    ours, theirs = passt_backbone(wave), original(wave)
+    assert_close(ours["logits"], theirs["logits"])
+    assert "scaled_dot_product_attention" in passt_backbone.config()["attention"]
+    assert "hear21passt" in original.config()["attention"]
+
+
+def test_batch_equals_one_at_a_time(passt_backbone, passt_clips):
+    """Batching must not change results: same tolerance as parity (batched matmuls reorder sums)."""
+    batch = torch.stack([passt_clips[0][:2 * SR], passt_clips[1][:2 * SR], synthetic(2.0)])
+    together = passt_backbone(batch)
+    for i in range(3):
+        alone = passt_backbone(batch[i:i + 1])
+        assert_close(together["logits"][i:i + 1], alone["logits"])
+        assert_close(together["embedding"][i:i + 1], alone["embedding"])
+
+
+def test_long_clip_is_mean_of_its_windows(passt_backbone, passt_clips):
+    """13 s → windows [0, 10 s] and [3 s, 13 s]; outputs are their means (same tolerance)."""
+    wave = torch.cat([passt_clips[0], passt_clips[1][:3 * SR]])[None]
+    assert passt.window_starts(wave.shape[1]) == [0, 3 * SR]
+    out = passt_backbone(wave)
+    parts = passt_backbone(torch.cat([wave[:, :10 * SR], wave[:, 3 * SR:]]))
+    assert_close(out["logits"], parts["logits"].mean(0, keepdim=True))
+    assert_close(out["embedding"], parts["embedding"].mean(0, keepdim=True))
+    first_window_only = parts["logits"][:1]
+    assert (out["logits"] - first_window_only).abs().max() > 1e-3  # the last 3 s really count
+
+
+def test_pad_to_10s(passt_weights_dir, passt_backbone):
+    padded_backbone = passt.load(passt_weights_dir, pad_to_10s=True)
+    wave = synthetic(3.0, seed=2)[None]
+    zero_padded = torch.nn.functional.pad(wave, (0, 7 * SR))
+    padded = padded_backbone(wave)
+    assert_close(padded["logits"], passt_backbone(zero_padded)["logits"])
+    assert (padded["logits"] - passt_backbone(wave)["logits"]).abs().max() > 1e-3  # padding changes outputs
+    assert padded_backbone.config()["input_length"]["pad_to_10s"] is True
+    assert passt_backbone.config()["input_length"]["pad_to_10s"] is False
+
+
+def test_surface(passt_backbone):
+    assert passt_backbone.name == "passt" and passt_backbone.sample_rate == 32000
+    assert passt_backbone.device == "cpu" and not passt_backbone.net.training
+    assert passt_backbone.weights.entry.file_name == "passt-s-f128-p16-s10-ap.476-swa.pt"
+    config = passt_backbone.config()
+    assert config["frontend"]["fmax"] == 15000.0 and config["frontend"]["n_mels"] == 128
+    assert config["weights_sha256"] == passt_backbone.weights.sha256
+
+
+@pytest.mark.parametrize("bad, problem", [
+    (torch.zeros(1, passt.MIN_SAMPLES - 1), "too short"),
+    (torch.zeros(2, 3, SR), "shape"),
+    (torch.full((1, SR), float("nan")), "NaN"),
+])
+def test_bad_input(passt_backbone, bad, problem):
+    with pytest.raises(AudioError, match=problem):
+        passt_backbone(bad)
+
+
+def test_shortest_clip_runs(passt_backbone):
+    assert passt_backbone(synthetic(1.0)[None, :passt.MIN_SAMPLES])["logits"].shape == (1, 527)
+
+
+def test_missing_weights_offline(tmp_path, monkeypatch):
+    monkeypatch.setenv("IMAGEHEAR_OFFLINE", "1")
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch_home"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(WeightsError) as info:
+        passt.load(tmp_path / "empty")
+    message = str(info.value)
+    assert "passt-s-f128-p16-s10-ap.476-swa.pt" in message and "\n" not in message
+
+
+def test_corrupt_weights(tmp_path):
+    (tmp_path / REGISTRY["passt"].file_name).write_bytes(b"not a checkpoint")
+    with pytest.raises(WeightsError, match="not a readable PaSST checkpoint"):
+        passt.load(tmp_path)

@@ -1,0 +1,119 @@
+"""The results.json validator: accepts good files, refuses bad ones with a reason naming the field."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from imagehear.leaderboard.validate import parse_results, validate_results
+
+
+def test_valid_results_are_accepted(results_factory):
+    assert validate_results(results_factory()) == []
+    assert validate_results(results_factory(kl=2.5, complete=False, n_samples=120)) == []
+    # only one metric, no links: still valid
+    data = results_factory(accuracy=None)
+    del data["model"]["paper"], data["model"]["code"]
+    assert validate_results(data) == []
+
+
+def _mutate(data: dict, path: str, value) -> None:
+    """Set (or with value=DELETE, remove) a dotted path like 'metrics.accuracy.value'."""
+    *parents, last = path.split(".")
+    for key in parents:
+        data = data[key]
+    if value is DELETE:
+        del data[last]
+    else:
+        data[last] = value
+
+
+DELETE = object()
+
+BAD = [
+    # (dotted path, new value, text the reason must contain)
+    ("model", DELETE, "missing key 'model'"),
+    ("metrics", DELETE, "missing key 'metrics'"),
+    ("environment", DELETE, "missing key 'environment'"),
+    ("protocol", "v2", "protocol: must be 'v1'"),
+    ("benchmark", "vggsound", "benchmark: must be 'image_hear'"),
+    ("created", "last tuesday", "created: must be an ISO 8601"),
+    ("n_samples", "3600", "n_samples: must be a positive integer"),
+    ("n_samples", 0, "n_samples: must be a positive integer"),
+    ("n_samples", 3599, "complete: true requires n_samples == 3600"),
+    ("complete", "yes", "complete: must be true or false"),
+    ("model.name", "", "model.name: must be a non-empty string"),
+    ("model.name", "x" * 101, "model.name: must be at most 100 characters"),
+    ("model.name", 42, "model.name: must be a non-empty string"),
+    ("model.name", "<script>alert(1)</script>", "model.name: must not contain '<', '>'"),
+    ("model.paper", "javascript:alert(1)", "model.paper: must be an http(s) URL"),
+    ("model.code", "ftp://example.org/x", "model.code: must be an http(s) URL"),
+    ("metrics.accuracy.value", 101.0, "metrics.accuracy.value: 101.0 is outside 0…100"),
+    ("metrics.accuracy.value", -0.5, "metrics.accuracy.value: -0.5 is outside 0…100"),
+    ("metrics.accuracy.value", "49.1", "metrics.accuracy.value: must be a finite number"),
+    ("metrics.accuracy.value", True, "metrics.accuracy.value: must be a finite number"),
+    ("metrics.clip_score.value", 100.5, "metrics.clip_score.value: 100.5 is outside -100…100"),
+    ("metrics.clip_score.ci95", [9.0], "metrics.clip_score.ci95: must be a list [lo, hi]"),
+    ("metrics.clip_score.ci95", [8.5, 7.9], "metrics.clip_score.ci95: must satisfy lo <= value <= hi"),
+    ("metrics.accuracy.per_class.Dog", 120.0, "metrics.accuracy.per_class['Dog']: 120.0 is outside"),
+    ("metrics.accuracy.per_class.Unicorn", 20.0, "metrics.accuracy.per_class: unknown class 'Unicorn'"),
+    ("metrics.accuracy.top5", 150.0, "metrics.accuracy.top5: 150.0 is outside"),
+    ("metrics.accuracy.n", -3, "metrics.accuracy.n: must be a positive integer"),
+    ("environment.packages", {}, "environment.packages.torch"),
+    ("environment.device", "", "environment.device: must be a non-empty string"),
+    ("environment.weights.passt", {}, "environment.weights.passt.sha256"),
+    ("environment.weights.wav2clip.sha256", "abc", "environment.weights.wav2clip.sha256"),
+    ("config", [], "config: must be an object"),
+]
+
+
+@pytest.mark.parametrize("path,value,expected", BAD, ids=[f"{p}={str(v)[:20]}" for p, v, _ in BAD])
+def test_bad_results_are_refused_with_reason(results_factory, path, value, expected):
+    data = results_factory()
+    _mutate(data, path, value)
+    reasons = validate_results(data)
+    assert any(expected in r for r in reasons), reasons
+
+
+def test_negative_kl_and_fad_are_refused(results_factory):
+    data = results_factory(kl=1.0)
+    data["metrics"]["kl"]["value"] = -0.1
+    data["metrics"]["fad"] = {"value": -2.0, "ci95": [-3.0, -1.0]}
+    reasons = validate_results(data)
+    assert any("metrics.kl.value: -0.1 is outside 0…inf" in r for r in reasons), reasons
+    assert any("metrics.fad.value: -2.0 is outside" in r for r in reasons), reasons
+
+
+def test_weight_hash_only_required_for_metrics_present(results_factory):
+    data = results_factory(accuracy=None)  # CS only: PaSST hash not needed
+    del data["environment"]["weights"]["passt"]
+    assert validate_results(data) == []
+    data = results_factory(clip_score=None)  # accuracy only: Wav2CLIP hash not needed
+    del data["environment"]["weights"]["wav2clip"]
+    assert validate_results(data) == []
+
+
+def test_no_known_metric_is_refused(results_factory):
+    data = results_factory(accuracy=None, clip_score=None)
+    assert validate_results(data) == ["metrics: holds none of clip_score, clap_score, accuracy, kl, fad, kad"]
+
+
+def test_every_problem_is_reported_at_once(results_factory):
+    data = results_factory()
+    data["protocol"] = "v0"
+    data["model"]["name"] = "<script>alert('x')</script>"
+    data["metrics"]["accuracy"]["value"] = 300
+    assert len(validate_results(data)) == 3
+
+
+def test_parse_results_bytes(results_factory):
+    good = json.dumps(results_factory()).encode()
+    data, reasons = parse_results(good)
+    assert reasons == [] and data["model"]["name"] == "test-model"
+    assert parse_results(b"[1, 2]") == (None, ["the file must hold a JSON object, got list"])
+    assert parse_results(b"\xff\xfe") == (None, ["not UTF-8 text"])
+    nan = good.replace(b'"value": 40.0', b'"value": NaN')
+    data, reasons = parse_results(nan)
+    assert data is None and "NaN is not a JSON number" in reasons[0]
+    data, reasons = parse_results(b" " * 5_000_001)
+    assert data is None and "limit" in reasons[0]

@@ -40,9 +40,25 @@ def _cmd_dataset(args) -> int:
 
 
 def _cmd_evaluate(args) -> int:
-    from imagehear.suite import run_cli_evaluate
+    from pathlib import Path
 
-    return run_cli_evaluate(args)
+    from imagehear.report import markdown_summary, write_per_sample_csv, write_plots
+    from imagehear.suite import Options, evaluate_generated
+
+    options = Options(weights_dir=args.weights_dir, device=args.device, batch_size=args.batch_size,
+                      cache_dir=args.cache_dir, source=args.source, pad_to_10s=args.pad_to_10s, seed=args.seed,
+                      precision=args.precision, model={"name": args.model_name, "paper": args.paper,
+                                                       "code": args.code})
+    results, per_sample = evaluate_generated(args.generated_dir, args.reference_dir, args.metrics,
+                                             skip_invalid=args.skip_invalid, options=options)
+    out = Path(args.out) if args.out else Path(args.generated_dir) / "results.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=1) + "\n")
+    write_per_sample_csv(per_sample, out.with_name("per_sample.csv"))
+    plots = write_plots(results, out.parent)
+    print(markdown_summary(results))
+    print(f"\nwrote {out}, {out.with_name('per_sample.csv')} and {len(plots)} plot(s)")
+    return 0
 
 
 def _cmd_leaderboard(args) -> int:
@@ -93,6 +109,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--skip-invalid", action="store_true", help="score the valid clips, record the rest")
     p.add_argument("--pad-to-10s", action="store_true", help="zero-pad PaSST input to 10 s (av-benchmark)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    p.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "fp16"],
+                   help="inference precision (reduced precision is opt-in; its deviation is documented)")
+    p.add_argument("--paper", help="paper URL recorded with the model")
+    p.add_argument("--code", help="code URL recorded with the model")
     p.set_defaults(func=_cmd_evaluate)
 
     p = sub.add_parser("leaderboard", help="run the leaderboard app locally")

@@ -110,25 +110,15 @@ def _audio(backbones, name, paths, options):
 
 
 def _image_embeddings(backbone, rows, options) -> np.ndarray:
-    from PIL import Image
-
+    """CLIP embeddings of each row's conditioning image (each of the images embedded once)."""
+    from imagehear.api import image_embeddings
     from imagehear.dataset import fetch_images
-    from imagehear.embed import extract_keyed
 
     files = sorted({r.image for r in rows})
     paths = fetch_images(options.source, files=files)
-    by_sha = {protocol.IMAGE_SHA256[f]: paths[f] for f in files}
-
-    def embed(shas):
-        images = []
-        for sha in shas:
-            with Image.open(by_sha[sha]) as im:
-                images.append(im.convert("RGB"))
-        return backbone.embed_images(images)
-
-    out = extract_keyed(backbone, {sha: sha for sha in by_sha}, embed, cache_dir=options.cache_dir,
-                        precision=options.precision)
-    return np.stack([out[protocol.IMAGE_SHA256[r.image]] for r in rows])
+    embeddings = image_embeddings([paths[f] for f in files], backbone, options.cache_dir, options.precision)
+    index = {f: i for i, f in enumerate(files)}
+    return embeddings[[index[r.image] for r in rows]]
 
 
 def _text_embeddings(backbone, options) -> np.ndarray:

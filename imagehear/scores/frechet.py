@@ -1,8 +1,9 @@
 """Fréchet distance between Gaussians fitted to embeddings (FAD when the embeddings are audio).
 
 FD = |mu1 - mu2|^2 + tr(S1) + tr(S2) - 2 tr sqrt(S1 S2).  The last trace is computed from
-symmetric eigen-decompositions only: with R = S1^{1/2} (from ``eigh``), S1 S2 is similar to
-the symmetric PSD matrix R S2 R, so tr sqrt(S1 S2) = sum sqrt(eigvalsh(R S2 R)).  Unlike
+symmetric eigenvalues only: with S1 = L L^T (Cholesky; R = S1^{1/2} from ``eigh`` when S1
+is singular), S1 S2 is similar to the symmetric PSD matrix L^T S2 L, so
+tr sqrt(S1 S2) = sum sqrt(eigvalsh(L^T S2 L)).  Unlike
 ``scipy.linalg.sqrtm(S1 @ S2)`` (a Schur decomposition of a non-symmetric matrix) this is
 never complex, is several times faster, and stays accurate when a covariance is singular.
 
@@ -102,21 +103,37 @@ def _check_cov(sigma, d: int, name: str) -> np.ndarray:
     return (sigma + sigma.T) / 2  # remove rounding asymmetry so eigh sees exactly what it assumes
 
 
-def trace_sqrt_product(sigma1, sigma2) -> float:
-    """tr sqrt(sigma1 @ sigma2) for PSD matrices, via symmetric eigen-decompositions.
+def _sqrt_eigs(inner: np.ndarray, check_name: str | None) -> float:
+    lam = np.linalg.eigvalsh((inner + inner.T) / 2)
+    floor = -_PSD_RTOL * max(float(np.abs(lam).max()), np.finfo(np.float64).tiny)
+    if check_name and lam.min() < floor:
+        raise ValueError(f"{check_name} is not positive semi-definite (the product has eigenvalue "
+                         f"{lam.min():.3g}); is it really a covariance matrix?")
+    return float(np.sqrt(np.clip(lam, 0.0, None)).sum())  # clamp rounding noise below 0
 
-    Negative eigenvalues within rounding noise are clamped to 0 (of sigma1 and of
-    R sigma2 R); clearly negative ones in an input raise ValueError.
+
+def trace_sqrt_product(sigma1, sigma2) -> float:
+    """tr sqrt(sigma1 @ sigma2) for PSD matrices, via symmetric eigenvalues only.
+
+    Fast path: sigma1 = L L^T (Cholesky) and sigma1 sigma2 is similar to L^T sigma2 L, which
+    is symmetric and congruent to sigma2 (same eigenvalue signs: this also checks sigma2).
+    When sigma1 is singular, Cholesky fails and L is replaced by R = sigma1^{1/2} from
+    ``eigh``. Eigenvalues below 0 within rounding noise (1e-8 of the largest) are
+    clamped to 0; clearly negative ones raise ValueError.
 
     >>> round(trace_sqrt_product(np.diag([1.0, 4.0]), np.diag([9.0, 1.0])), 6)  # 3 + 2
     5.0
     """
     sigma1 = np.asarray(sigma1, dtype=np.float64)
-    w, v = _psd_eigh(sigma1, "sigma1")
-    root = (v * np.sqrt(w)) @ v.T
-    inner = root @ np.asarray(sigma2, dtype=np.float64) @ root
-    lam = np.linalg.eigvalsh((inner + inner.T) / 2)
-    return float(np.sqrt(np.clip(lam, 0.0, None)).sum())
+    sigma2 = np.asarray(sigma2, dtype=np.float64)
+    try:
+        low = np.linalg.cholesky(sigma1)
+    except np.linalg.LinAlgError:
+        w, v = _psd_eigh(sigma1, "sigma1")
+        root = (v * np.sqrt(w)) @ v.T
+        # R is singular here, so the product no longer reveals every sign of sigma2
+        return _sqrt_eigs(root @ sigma2 @ root, "sigma2")
+    return _sqrt_eigs(low.T @ sigma2 @ low, "sigma2")
 
 
 def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
@@ -136,7 +153,6 @@ def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
     d = mu1.shape[0]
     sigma1 = _check_cov(sigma1, d, "sigma1")
     sigma2 = _check_cov(sigma2, d, "sigma2")
-    _psd_eigh(sigma2, "sigma2")  # validate sigma2 the same way sigma1 is validated
     diff = mu1 - mu2
     value = diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2.0 * trace_sqrt_product(sigma1, sigma2)
     return float(max(value, 0.0))

@@ -22,7 +22,8 @@ def clip_config(size: str = "tiny"):
     if size != "tiny":
         raise ValueError(f"size must be 'tiny' or 'full', got {size!r}")
     small = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=37)
-    return CLIPConfig(text_config=dict(small, vocab_size=99, max_position_embeddings=77),
+    return CLIPConfig(text_config=dict(small, vocab_size=99, max_position_embeddings=77,
+                                                  bos_token_id=0, eos_token_id=2, pad_token_id=1),
                       vision_config=dict(small, image_size=224, patch_size=32), projection_dim=512)
 
 

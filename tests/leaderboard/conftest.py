@@ -52,13 +52,13 @@ def write_results(folder: Path, data: dict, file_name: str) -> Path:
     return path
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def results_factory():
     """``results_factory(**kwargs)`` -> a fresh valid results dict (deep copy, safe to mutate)."""
     return lambda **kwargs: copy.deepcopy(make_results(**kwargs))
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def write_results_file():
     """``write_results_file(folder, data, file_name)`` -> the written path."""
     return write_results

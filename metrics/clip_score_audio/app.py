@@ -1,0 +1,9 @@
+"""Space app for the `clip_score_audio` evaluate module (run: python app.py)."""
+from pathlib import Path
+
+from imagehear.metric_app import build_app
+
+app = build_app(str(Path(__file__).resolve().parent), "IMAGE HEAR clip score (Wav2CLIP x CLIP)", reference_kind="image")
+
+if __name__ == "__main__":
+    app.launch()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 
 from imagehear.errors import ImageHearError
 
@@ -49,8 +50,15 @@ def _cmd_evaluate(args) -> int:
                       cache_dir=args.cache_dir, source=args.source, pad_to_10s=args.pad_to_10s, seed=args.seed,
                       precision=args.precision, model={"name": args.model_name, "paper": args.paper,
                                                        "code": args.code})
-    results, per_sample = evaluate_generated(args.generated_dir, args.reference_dir, args.metrics,
-                                             skip_invalid=args.skip_invalid, options=options)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        results, per_sample = evaluate_generated(args.generated_dir, args.reference_dir, args.metrics,
+                                                 skip_invalid=args.skip_invalid, options=options)
+    # our own warnings (few samples for FD, ...) go to the terminal and into the results file
+    notes = list(dict.fromkeys(str(w.message) for w in caught if w.category.__module__.startswith("imagehear")))
+    for note in notes:
+        print(f"image-hear evaluate: warning: {note}", file=sys.stderr)
+    results["warnings"] = notes
     out = Path(args.out) if args.out else Path(args.generated_dir) / "results.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1) + "\n")

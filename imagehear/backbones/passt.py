@@ -113,10 +113,9 @@ def build_net():
     return net
 
 
-def load_state_dict(path, net):
-    """Read the release checkpoint the way hear21passt's ``load_pretrained`` does for ``net``."""
+def read_checkpoint(path) -> dict:
+    """``torch.load`` the release checkpoint (a flat state dict), as hear21passt's ``load_pretrained``."""
     import torch
-    from hear21passt.models.passt import adapt_input_conv, checkpoint_filter_fn
 
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
@@ -124,14 +123,23 @@ def load_state_dict(path, net):
         raise WeightsError(f"{path}: not a readable PaSST checkpoint ({exc}); delete it and download it again") from None
     if not isinstance(state, dict):
         raise WeightsError(f"{path}: expected a state dict, got {type(state).__name__}; delete it and download it again")
+    return state
+
+
+def load_into(net, state: dict, path) -> None:
+    """Apply hear21passt's checkpoint filters, then load strictly (any missing or extra key is an error)."""
+    from hear21passt.models.passt import adapt_input_conv, checkpoint_filter_fn
+
+    hint = "use the release file passt-s-f128-p16-s10-ap.476-swa.pt"
     try:
         state = checkpoint_filter_fn(state, net)
-    except Exception as exc:  # e.g. KeyError: a checkpoint of another architecture
-        raise WeightsError(f"{path}: not a PaSST checkpoint ({type(exc).__name__}: {exc}); use the release "
-                           f"file passt-s-f128-p16-s10-ap.476-swa.pt") from None
-    if "patch_embed.proj.weight" in state:  # upstream converts RGB patch convs; a no-op for 1 channel
+        # upstream converts RGB patch convs to 1 channel; a no-op for the release file
         state["patch_embed.proj.weight"] = adapt_input_conv(1, state["patch_embed.proj.weight"])
-    return state
+        net.load_state_dict(state, strict=True)
+    except (KeyError, RuntimeError, ValueError) as exc:
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        detail = lines[1] if len(lines) > 1 else (lines[0] if lines else type(exc).__name__)
+        raise WeightsError(f"{path}: does not match {ARCH} ({detail[:200]}); {hint}") from None
 
 
 class PaSSTBackbone:
@@ -212,13 +220,9 @@ def load(weights_dir=None, device: str = "cpu", pad_to_10s: bool = False, attent
     if attention not in ATTENTION:
         raise ValueError(f"attention must be one of {ATTENTION}, got {attention!r}")
     weights = resolve("passt", weights_dir)
+    state = read_checkpoint(weights.path)  # before the 3 s model build, so a bad file fails fast
     net = build_net()
-    try:
-        net.load_state_dict(load_state_dict(weights.path, net), strict=True)
-    except RuntimeError as exc:
-        first = str(exc).splitlines()[1].strip() if "\n" in str(exc) else str(exc)
-        raise WeightsError(f"{weights.path}: does not match {ARCH} ({first}); use the release "
-                           f"file passt-s-f128-p16-s10-ap.476-swa.pt") from None
+    load_into(net, state, weights.path)
     if attention == "sdpa":
         use_sdpa(net)
     return PaSSTBackbone(net.eval().to(device), weights, device, pad_to_10s, attention)

@@ -32,7 +32,7 @@ overwriting another file.
 """
 SORT_CHOICES = list(METRIC_COLUMNS) + ["model", "n_samples", "date"]
 # Pixel widths; long text (source, links) wraps instead of stretching the table.
-_WIDTHS = {"model": 170, "source": 230, "paper": 200, "code": 200, "file": 160}
+_WIDTHS = {"model": 170, "source": 230, "accuracy": 95, "paper": 200, "code": 200, "file": 160}
 
 
 def column_widths(columns: list[str]) -> list[str]:
@@ -76,10 +76,12 @@ def build_app(results_dir, on_accept=None):
             model = gr.Dropdown(label="Model (recomputed results)", choices=[], elem_id="model-choice")
             summary = gr.Textbox(label="Run", interactive=False, elem_id="model-summary")
             with gr.Row():
+                # accuracy on a fixed 0-100 axis so small differences are not magnified
                 acc_plot = gr.BarPlot(x="class", y="value", title="PaSST accuracy per class (%)",
-                                      x_label_angle=-45, sort="x", elem_id="per-class-accuracy")
+                                      y_title="accuracy (%)", y_lim=[0, 100], x_label_angle=-45,
+                                      sort="x", elem_id="per-class-accuracy")
                 cs_plot = gr.BarPlot(x="class", y="value", title="CS per class (100 × cosine)",
-                                     x_label_angle=-45, sort="x", elem_id="per-class-cs")
+                                     y_title="CS", x_label_angle=-45, sort="x", elem_id="per-class-cs")
             with gr.Row():
                 config = gr.Code(label="Protocol config", language="json", interactive=False)
                 environment = gr.Code(label="Environment", language="json", interactive=False)

@@ -19,7 +19,7 @@ import numpy as np
 
 from imagehear.scores._checks import as_matrix
 
-# Eigenvalues above -_PSD_RTOL * (largest eigenvalue) are rounding noise of a PSD matrix
+# Eigenvalues between -_PSD_RTOL * (largest) and 0 are rounding noise of a PSD matrix
 # and are clamped to 0; anything more negative means the input is not a covariance.
 _PSD_RTOL = 1e-8
 
@@ -82,13 +82,21 @@ class GaussianStats:
         return int(np.linalg.matrix_rank(self.cov, hermitian=True))
 
 
+def _drop_noise(lam: np.ndarray) -> np.ndarray:
+    # Eigenvalues below numpy's matrix-rank threshold (size * eps * largest) are rounding
+    # noise, of either sign: set them to 0. Keeping the positive ones would add
+    # sqrt(noise) ~ 1e-8 relative per null direction, a bias when samples <= dimensions.
+    tol = lam.shape[0] * np.finfo(np.float64).eps * max(float(np.abs(lam).max()), 0.0)
+    return np.where(lam > tol, lam, 0.0)
+
+
 def _psd_eigh(sigma: np.ndarray, name: str):
     w, v = np.linalg.eigh(sigma)
     floor = -_PSD_RTOL * max(float(np.abs(w).max()), np.finfo(np.float64).tiny)
     if w.min() < floor:
         raise ValueError(f"{name} is not positive semi-definite (eigenvalue {w.min():.3g}); "
                          f"is it really a covariance matrix?")
-    return np.clip(w, 0.0, None), v  # clamp rounding noise: sqrt of a tiny negative is not real
+    return _drop_noise(w), v
 
 
 def _check_cov(sigma, d: int, name: str) -> np.ndarray:
@@ -109,7 +117,7 @@ def _sqrt_eigs(inner: np.ndarray, check_name: str | None) -> float:
     if check_name and lam.min() < floor:
         raise ValueError(f"{check_name} is not positive semi-definite (the product has eigenvalue "
                          f"{lam.min():.3g}); is it really a covariance matrix?")
-    return float(np.sqrt(np.clip(lam, 0.0, None)).sum())  # clamp rounding noise below 0
+    return float(np.sqrt(_drop_noise(lam)).sum())
 
 
 def trace_sqrt_product(sigma1, sigma2) -> float:
@@ -118,8 +126,9 @@ def trace_sqrt_product(sigma1, sigma2) -> float:
     Fast path: sigma1 = L L^T (Cholesky) and sigma1 sigma2 is similar to L^T sigma2 L, which
     is symmetric and congruent to sigma2 (same eigenvalue signs: this also checks sigma2).
     When sigma1 is singular, Cholesky fails and L is replaced by R = sigma1^{1/2} from
-    ``eigh``. Eigenvalues below 0 within rounding noise (1e-8 of the largest) are
-    clamped to 0; clearly negative ones raise ValueError.
+    ``eigh``. Eigenvalues within rounding noise of 0 (below size * eps * largest, either
+    sign) are set to 0, so the result is never complex; eigenvalues below -1e-8 * largest
+    mean the input is not a covariance and raise ValueError.
 
     >>> round(trace_sqrt_product(np.diag([1.0, 4.0]), np.diag([9.0, 1.0])), 6)  # 3 + 2
     5.0

@@ -126,3 +126,17 @@ def test_config_records_preprocessing(clip_bb, tmp_path):
     copy = tmp_path / "clip-vit-base-patch32"
     shutil.copytree(clip_bb.weights.path, copy)
     assert load_backbone("clip", weights_dir=tmp_path).config() == cfg  # same files → same cache key
+
+
+def test_folder_without_the_projection_is_a_weights_error(clip_bb, tmp_path):
+    from safetensors.torch import load_file, save_file
+
+    from imagehear.errors import WeightsError
+
+    folder = tmp_path / "clip-vit-base-patch32"
+    shutil.copytree(clip_bb.weights.path, folder)
+    state = load_file(folder / "model.safetensors")
+    del state["visual_projection.weight"]  # would otherwise be silently random-initialised
+    save_file(state, folder / "model.safetensors", metadata={"format": "pt"})
+    with pytest.raises(WeightsError, match="visual_projection"):
+        load_backbone("clip", weights_dir=tmp_path)

@@ -1,0 +1,199 @@
+"""Turn a results dict (docs/results_schema.md) into what people read: a Markdown summary,
+the per-sample CSV and per-class plots.
+
+>>> results = {"model": {"name": "demo"}, "protocol": "v1", "complete": False, "n_samples": 2,
+...            "environment": {"device": "cpu"},
+...            "metrics": {"clip_score": {"value": 9.531, "ci95": [9.1, 9.9], "n": 2}}}
+>>> print(markdown_summary(results))
+**demo** · protocol v1 · INCOMPLETE (2 clips) · device cpu
+<BLANKLINE>
+| metric | value | 95 % CI | n |
+|---|---:|---|---:|
+| CLIP score (CS) | 9.53 | 9.10 – 9.90 | 2 |
+"""
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+PER_SAMPLE_COLUMNS = ("file", "label", "image", "clip_score", "clap_score", "passt_top1",
+                      "passt_top1_label", "correct", "kl")
+_FLOAT_COLUMNS = ("clip_score", "clap_score", "kl")
+
+# metric key -> (display name, unit suffix, decimals); display order is this order
+_METRICS = {
+    "clip_score": ("CLIP score (CS)", "", 2),
+    "accuracy": ("PaSST accuracy (top-1)", " %", 2),
+    "clap_score": ("CLAP score", "", 2),
+    "kl": ("KL", "", 3),
+    "fad": ("FAD", "", 3),
+    "kad": ("KAD", "", 3),
+}
+
+
+def _escape(text) -> str:
+    # model names are user strings: they must not become table cells, links or HTML
+    out = str(text).replace("\\", "\\\\")
+    for ch in "`*_[]|#":
+        out = out.replace(ch, "\\" + ch)
+    return out.replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
+
+
+def _num(value, decimals: int) -> str:
+    return f"{value:.{decimals}f}" if isinstance(value, (int, float)) and math.isfinite(value) else "—"
+
+
+def _count(entry: dict) -> str:
+    if "n" in entry:
+        return str(entry["n"])
+    if "n_generated" in entry:
+        return f"{entry['n_generated']} gen / {entry.get('n_reference', '?')} ref"
+    return "—"
+
+
+def markdown_summary(results: dict) -> str:
+    """Header line (model, protocol, complete or not, device) and a metric table."""
+    model = results.get("model", {}).get("name", "unnamed model")
+    n = results.get("n_samples")
+    clips = f" ({n} clips)" if n is not None else ""
+    state = ("complete" if results.get("complete") else "INCOMPLETE") + clips
+    device = results.get("environment", {}).get("device", "unknown")
+    lines = [f"**{_escape(model)}** · protocol {_escape(results.get('protocol', '?'))} · {state} · "
+             f"device {_escape(device)}", "", "| metric | value | 95 % CI | n |", "|---|---:|---|---:|"]
+    metrics = results.get("metrics", {})
+    known = [k for k in _METRICS if k in metrics]
+    for key in known + sorted(k for k in metrics if k not in _METRICS):
+        entry = metrics[key]
+        name, unit, dec = _METRICS.get(key, (_escape(key), "", 3))
+        if key == "kl" and "direction" in entry:
+            name = f"KL, {_escape(entry['direction'])}"
+        ci = entry.get("ci95")
+        ci_text = f"{_num(ci[0], dec)} – {_num(ci[1], dec)}" if ci else "—"
+        lines.append(f"| {name} | {_num(entry.get('value'), dec)}{unit} | {ci_text} | {_count(entry)} |")
+        if key == "accuracy" and "top5" in entry:
+            lines.append(f"| PaSST accuracy (top-5) | {_num(entry['top5'], dec)}{unit} | — | {_count(entry)} |")
+    if not metrics:
+        lines.append("| (no metrics computed) | — | — | — |")
+    return "\n".join(lines)
+
+
+def _cell(column: str, value) -> str:
+    if value is None:
+        return ""  # metric not computed for this clip
+    if column == "correct":
+        return "1" if bool(value) else "0"
+    if column in _FLOAT_COLUMNS:
+        return repr(float(value))  # repr round-trips a float64 exactly
+    if column == "passt_top1":
+        return str(int(value))
+    return str(value)
+
+
+def write_per_sample_csv(rows, path) -> Path:
+    """Write one row per clip with :data:`PER_SAMPLE_COLUMNS`; absent values stay empty.
+
+    ``rows`` are mappings; a key outside the columns raises ValueError (a typo would
+    otherwise drop a metric silently). ``correct`` is written as 1/0.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(PER_SAMPLE_COLUMNS)
+        for i, row in enumerate(rows):
+            extra = set(row) - set(PER_SAMPLE_COLUMNS)
+            if extra:
+                raise ValueError(f"per-sample row {i} has unknown column(s) {sorted(extra)}; "
+                                 f"columns are {', '.join(PER_SAMPLE_COLUMNS)}")
+            writer.writerow([_cell(c, row.get(c)) for c in PER_SAMPLE_COLUMNS])
+    return path
+
+
+def read_per_sample_csv(path) -> list[dict]:
+    """Read a per-sample CSV back with types: floats, int ``passt_top1``, bool ``correct``, None if empty."""
+    with open(path, newline="") as fh:
+        reader = csv.DictReader(fh)
+        if tuple(reader.fieldnames or ()) != PER_SAMPLE_COLUMNS:
+            raise ValueError(f"{path}: header must be {','.join(PER_SAMPLE_COLUMNS)}, got {reader.fieldnames}")
+        out = []
+        for row in reader:
+            typed = {}
+            for c, v in row.items():
+                if v == "" and c not in ("file", "label", "image"):
+                    typed[c] = None
+                elif c in _FLOAT_COLUMNS:
+                    typed[c] = float(v)
+                elif c == "passt_top1":
+                    typed[c] = int(v)
+                elif c == "correct":
+                    typed[c] = v == "1"
+                else:
+                    typed[c] = v
+            out.append(typed)
+    return out
+
+
+def _new_figure(width: float, height: float):
+    # An explicit Agg canvas instead of pyplot: no global backend switch, no GUI, no state
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _bar_plot(per_class: dict, title: str, ylabel: str, path: Path) -> Path:
+    names = sorted(per_class)
+    fig = _new_figure(max(6.0, 0.3 * len(names) + 2), 4.0)
+    ax = fig.add_subplot()
+    ax.bar(range(len(names)), [per_class[k] for k in names], color="tab:blue")
+    ax.set_xticks(range(len(names)), names, rotation=70, ha="right", fontsize=8)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.axhline(0.0, color="black", linewidth=0.5)
+    fig.savefig(path)
+    return path
+
+
+def _confusion_plot(confusion: dict, title: str, path: Path) -> Path:
+    import numpy as np
+
+    intended = sorted(confusion)
+    predicted = sorted({p for row in confusion.values() for p in row} - {"other"})
+    predicted = sorted(set(predicted) | set(intended)) + ["other"]
+    counts = np.array([[confusion[i].get(p, 0) for p in predicted] for i in intended], dtype=float)
+    share = 100.0 * counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)  # row %: classes differ in size
+    fig = _new_figure(max(6.0, 0.28 * len(predicted) + 3), max(5.0, 0.28 * len(intended) + 2))
+    ax = fig.add_subplot()
+    image = ax.imshow(share, cmap="viridis", vmin=0.0, vmax=100.0, aspect="auto")
+    ax.set_xticks(range(len(predicted)), predicted, rotation=70, ha="right", fontsize=7)
+    ax.set_yticks(range(len(intended)), intended, fontsize=7)
+    ax.set_xlabel("predicted class (via PaSST top-1)")
+    ax.set_ylabel("intended class")
+    ax.set_title(title)
+    fig.colorbar(image, ax=ax, label="% of the intended class's clips")
+    fig.savefig(path)
+    return path
+
+
+def write_plots(results: dict, out_dir) -> list[Path]:
+    """Write per-class bar charts and the confusion heat-map as PNGs; skip absent metrics."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    metrics = results.get("metrics", {})
+    # "$" would start matplotlib mathtext in a title built from a user string
+    model = str(results.get("model", {}).get("name", "")).replace("$", r"\$")
+    written = []
+    bars = [("accuracy", "PaSST top-1 accuracy per class", "accuracy (%)", "accuracy_per_class.png"),
+            ("clip_score", "CLIP score per class", "CS (100 × cosine)", "clip_score_per_class.png"),
+            ("clap_score", "CLAP score per class", "100 × cosine", "clap_score_per_class.png")]
+    for key, title, ylabel, name in bars:
+        per_class = metrics.get(key, {}).get("per_class")
+        if per_class:
+            written.append(_bar_plot(per_class, f"{title} — {model}", ylabel, out_dir / name))
+    confusion = metrics.get("accuracy", {}).get("confusion")
+    if confusion:
+        written.append(_confusion_plot(confusion, f"Predicted vs intended class — {model}", out_dir / "confusion.png"))
+    return written

@@ -1,0 +1,36 @@
+"""Random VGGish weights in the release format: torchvggish's ``VGG`` state dict.
+
+``torchvggish.vggish()`` loads ``vggish-10086976.pth`` with ``hub.load_state_dict_from_url``
+and ``model.load_state_dict(state_dict)`` (strict) into ``VGG(make_layers(), postprocess)``,
+so the file holds exactly that module's state dict: ``features.{0,3,6,8,11,13}.weight/bias``
+and ``embeddings.{0,2,4}.weight/bias`` (the PCA parameters live in another file). The
+architecture is fixed by the checkpoint, so ``size="tiny"`` is the full model (72 M
+parameters, ~290 MB).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from imagehear.weights import REGISTRY
+
+SIZES = ("tiny", "full")
+
+
+def write_random_weights(weights_dir, size: str = "tiny", seed: int = 0) -> Path:
+    """Save a randomly initialised VGGish under its upstream file name; returns the path."""
+    import torch
+
+    from imagehear.backbones.vggish import build_net
+
+    if size not in SIZES:
+        raise ValueError(f"size must be one of {SIZES}, got {size!r}")
+    torch.manual_seed(seed)
+    net = build_net()
+    with torch.no_grad():
+        for param in net.parameters():
+            if param.ndim == 1:  # PyTorch's default biases are tiny; give every tensor a visible effect
+                param.add_(torch.randn_like(param) * 0.05)
+    path = Path(weights_dir) / REGISTRY["vggish"].file_name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(net.state_dict(), path)
+    return path

@@ -1,0 +1,195 @@
+"""`image-hear evaluate` end to end with random-weight backbones of the real architectures:
+the CLI, the evaluate modules and the math called directly must give the same numbers."""
+import csv
+import json
+
+import evaluate
+import numpy as np
+import pytest
+import soundfile as sf
+
+from imagehear import compute, protocol, scores
+from imagehear.backbones import load_backbone
+from imagehear.cli import main
+from imagehear.testing import make_weights_dir
+
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+RATE = 16000
+
+
+@pytest.fixture(scope="session")
+def weights_dir(tmp_path_factory):
+    return make_weights_dir(tmp_path_factory.mktemp("weights"), size="tiny")
+
+
+def tone(i, seconds=3.0):
+    t = np.arange(int(seconds * RATE)) / RATE
+    noise = np.random.default_rng(i).standard_normal(t.size)
+    return (0.3 * np.sin(2 * np.pi * (200 + 90 * i) * t) + 0.05 * noise).astype("float32")
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory, shared_audio):
+    """6 clips (3 classes x 2) laid out per the plan, with references for 5 of them."""
+    root = tmp_path_factory.mktemp("run")
+    gen, ref = root / "gen", root / "ref"
+    rows = protocol.generation_plan(2, classes=["Dog", "Piano", "Rain"])
+    protocol.write_manifest(rows, gen / "manifest.csv")
+    for i, row in enumerate(rows):
+        (gen / row.file).parent.mkdir(parents=True, exist_ok=True)
+        if i < 2:  # two real clips, cropped, stereo at 16 kHz as shipped
+            data, rate = sf.read(shared_audio[i], dtype="float32")
+            sf.write(gen / row.file, data[: 3 * rate], rate)
+        else:
+            sf.write(gen / row.file, tone(i), RATE)
+        if i < 5:  # the last generated clip has no reference: reported as unmatched
+            (ref / row.file).parent.mkdir(parents=True, exist_ok=True)
+            sf.write((ref / row.file).with_suffix(".flac"), tone(i + 10, 4.0), RATE)
+    (ref / "extra.wav").parent.mkdir(parents=True, exist_ok=True)
+    sf.write(ref / "extra.wav", tone(99), RATE)
+    return gen, ref, rows
+
+
+@pytest.fixture(scope="session")
+def cli_results(generated, weights_dir, shared_dir, tmp_path_factory):
+    gen, ref, rows = generated
+    out = tmp_path_factory.mktemp("out") / "results.json"
+    code = main(["evaluate", str(gen), "--reference-dir", str(ref), "--weights-dir", str(weights_dir),
+                 "--device", "cpu", "--batch-size", "4", "--cache-dir", str(out.parent / "cache"),
+                 "--source", str(shared_dir / "image_hear" / "images"), "--model-name", "tones",
+                 "--out", str(out)])
+    assert code == 0
+    return json.loads(out.read_text()), out
+
+
+def test_results_file_states_how_it_was_computed(cli_results, generated):
+    results, out = cli_results
+    assert results["benchmark"] == "image_hear" and results["protocol"] == "v1"
+    assert results["complete"] is False and results["n_samples"] == 6
+    assert results["coverage"]["missing_per_class"]["Dog"] == 118
+    assert set(results["metrics"]) == {"clip_score", "accuracy", "clap_score", "kl", "fad", "kad"}
+    env = results["environment"]
+    assert set(env["weights"]) == {"passt", "wav2clip", "clip", "clap", "vggish"}
+    assert all(len(w["sha256"]) == 64 for w in env["weights"].values())
+    assert env["packages"]["torch"] and env["device"] == "cpu"
+    assert results["config"]["resampler"]["lowpass_filter_width"] == 6
+    assert set(results["config"]["backbones"]) == set(env["weights"])
+    kl = results["metrics"]["kl"]
+    assert kl["n"] == 5 and kl["direction"] == "KL(ref||gen)"
+    assert kl["unmatched"] == {"generated": [generated[2][5].file], "reference": ["extra.wav"]}
+    assert any("FewSamplesWarning" in w or "samples" in w for w in results["warnings"])
+    with open(out.with_name("per_sample.csv"), newline="") as fh:
+        per_sample = list(csv.DictReader(fh))
+    assert [r["file"] for r in per_sample] == [r.file for r in generated[2]]
+    assert sorted(p.name for p in out.parent.glob("*.png"))
+
+
+def embed_one_by_one(name, paths, weights_dir):
+    """Reference path: the backbone called directly, one clip at a time, no engine, no cache."""
+    from imagehear.audio import load_audio
+
+    model = load_backbone(name, weights_dir, "cpu")
+    outs = []
+    for p in paths:
+        wave = load_audio(p, model.sample_rate)[None]
+        outs.append({k: v[0].numpy() for k, v in model(wave).items()})
+    return outs
+
+
+def test_cli_equals_math_on_direct_embeddings(cli_results, generated, weights_dir, shared_dir):
+    results, _ = cli_results
+    gen, ref, rows = generated
+    paths = [gen / r.file for r in rows]
+    labels = [r.label for r in rows]
+    passt = embed_one_by_one("passt", paths, weights_dir)
+    acc = scores.classifier_accuracy(np.stack([o["logits"] for o in passt]), labels)
+    assert results["metrics"]["accuracy"]["value"] == pytest.approx(acc.value)
+    wav2clip = np.stack([o["embedding"] for o in embed_one_by_one("wav2clip", paths, weights_dir)])
+    from PIL import Image
+    clip = load_backbone("clip", weights_dir, "cpu")
+    images = clip.embed_images([Image.open(shared_dir / "image_hear" / "images" / r.image).convert("RGB")
+                                for r in rows]).numpy()
+    cs = scores.clip_score(wav2clip, images)
+    assert results["metrics"]["clip_score"]["value"] == pytest.approx(cs.value, abs=1e-4)
+    ref_logits = np.stack([o["logits"] for o in embed_one_by_one("passt", [(ref / r.file).with_suffix(".flac")
+                                                                           for r in rows[:5]], weights_dir)])
+    kl = scores.kl_divergence(ref_logits, np.stack([o["logits"] for o in passt[:5]]))
+    assert results["metrics"]["kl"]["value"] == pytest.approx(kl.value, rel=1e-4)
+    vgg_gen = [o["embedding"] for o in embed_one_by_one("vggish", paths, weights_dir)]
+    ref_paths = sorted(p for p in ref.rglob("*") if p.suffix in (".flac", ".wav"))
+    vgg_ref = [o["embedding"] for o in embed_one_by_one("vggish", ref_paths, weights_dir)]
+    fad = scores.frechet_distance_from_embeddings(np.concatenate(vgg_gen), np.concatenate(vgg_ref))
+    assert results["metrics"]["fad"]["value"] == pytest.approx(fad, rel=1e-4)
+
+
+@pytest.mark.parametrize("module", ["clip_score_audio", "passt_accuracy", "kl", "fad"])
+def test_evaluate_modules_agree_with_cli(module, cli_results, generated, weights_dir, shared_dir, tmp_path):
+    results, _ = cli_results
+    gen, ref, rows = generated
+    metric = evaluate.load(str(REPO / "metrics" / module))
+    paths = [str(gen / r.file) for r in rows]
+    kw = dict(weights_dir=str(weights_dir), device="cpu", cache_dir=str(tmp_path / "cache"))
+    if module == "clip_score_audio":
+        images = [str(shared_dir / "image_hear" / "images" / r.image) for r in rows]
+        out = metric.compute(predictions=paths, references=images, labels=[r.label for r in rows], **kw)
+        assert out["clip_score"] == pytest.approx(results["metrics"]["clip_score"]["value"], abs=1e-5)
+        assert out["per_class"] == pytest.approx(results["metrics"]["clip_score"]["per_class"], abs=1e-5)
+    elif module == "passt_accuracy":
+        out = metric.compute(predictions=paths, references=[r.label for r in rows], **kw)
+        assert out["accuracy"] == pytest.approx(results["metrics"]["accuracy"]["value"])
+        # arrays with a sampling rate give the same as paths
+        arrays = [sf.read(p, dtype="float32")[0] for p in paths]
+        arrays = [a.mean(axis=1) if a.ndim == 2 else a for a in arrays]
+        out2 = metric.compute(predictions=arrays, references=[protocol.CLASS_NAMES.index(r.label) for r in rows],
+                              sampling_rate=RATE, **kw)
+        assert out2["predicted"] == out["predicted"]
+    elif module == "kl":
+        refs = [str((ref / r.file).with_suffix(".flac")) for r in rows[:5]]
+        out = metric.compute(predictions=paths[:5], references=refs, **kw)
+        assert out["kl"] == pytest.approx(results["metrics"]["kl"]["value"], rel=1e-6)
+    else:
+        refs = sorted(str(p) for p in ref.rglob("*") if p.suffix in (".flac", ".wav"))
+        with pytest.warns(scores.FewSamplesWarning):
+            out = metric.compute(predictions=paths, references=refs, **kw)
+        assert out["fad"] == pytest.approx(results["metrics"]["fad"]["value"], rel=1e-9)
+
+
+def test_warm_cache_rerun_is_identical(cli_results, generated, weights_dir, shared_dir):
+    results, out = cli_results
+    gen, ref, _ = generated
+    again = out.with_name("again.json")
+    main(["evaluate", str(gen), "--reference-dir", str(ref), "--weights-dir", str(weights_dir), "--device", "cpu",
+          "--cache-dir", str(out.parent / "cache"), "--source", str(shared_dir / "image_hear" / "images"),
+          "--metrics", "accuracy,kl", "--out", str(again)])
+    second = json.loads(again.read_text())
+    for name in ("accuracy", "kl"):
+        assert second["metrics"][name]["value"] == results["metrics"][name]["value"]
+
+
+def test_bad_inputs_are_clear_messages(generated, weights_dir, tmp_path, capsys):
+    gen, ref, rows = generated
+    bad = tmp_path / "gen"
+    import shutil
+    shutil.copytree(gen, bad)
+    data = np.zeros(RATE, dtype="float32"); data[10] = np.nan
+    sf.write(bad / rows[0].file, data, RATE, subtype="FLOAT")
+    base = ["--weights-dir", str(weights_dir), "--device", "cpu", "--cache-dir", str(tmp_path / "c")]
+    assert main(["evaluate", str(bad), "--metrics", "accuracy"] + base) == 2
+    err = capsys.readouterr().err
+    assert rows[0].file in err and "--skip-invalid" in err and "Traceback" not in err
+    assert main(["evaluate", str(bad), "--metrics", "accuracy", "--skip-invalid",
+                 "--out", str(tmp_path / "r.json")] + base) == 0
+    skipped = json.loads((tmp_path / "r.json").read_text())
+    assert skipped["skipped"][0]["file"] == rows[0].file and skipped["n_samples"] == 5
+    assert skipped["complete"] is False
+    assert main(["evaluate", str(tmp_path)] + base) == 2
+    assert "manifest" in capsys.readouterr().err
+    assert main(["evaluate", str(gen), "--metrics", "kl"] + base) == 2
+    assert "--reference-dir" in capsys.readouterr().err
+    empty_ref = tmp_path / "other_ref"
+    empty_ref.mkdir()
+    sf.write(empty_ref / "nothing_matches.wav", tone(1), RATE)
+    assert main(["evaluate", str(gen), "--metrics", "kl", "--reference-dir", str(empty_ref)] + base) == 2
+    assert "no reference file matches" in capsys.readouterr().err

@@ -6,7 +6,6 @@ L2 normalisation). Tolerance: atol 1e-5 (float32; measured difference 0 on <= 10
 """
 from __future__ import annotations
 
-import os
 import shutil
 
 import numpy as np
@@ -29,10 +28,11 @@ normalise = torch.nn.functional.normalize
 
 @pytest.fixture(scope="module")
 def clap_dir(tmp_path_factory):
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    weights_dir = tmp_path_factory.mktemp("clap_weights")
-    write_random_weights(weights_dir, size="tiny", seed=0)
-    return weights_dir
+    with pytest.MonkeyPatch.context() as mp:  # offline for this module only, restored afterwards
+        mp.setenv("HF_HUB_OFFLINE", "1")
+        weights_dir = tmp_path_factory.mktemp("clap_weights")
+        write_random_weights(weights_dir, size="tiny", seed=0)
+        yield weights_dir
 
 
 @pytest.fixture(scope="module")

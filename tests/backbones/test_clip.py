@@ -7,7 +7,6 @@ embeddings atol 1e-5 (float32 batched vs one-by-one forward).
 """
 from __future__ import annotations
 
-import os
 import shutil
 
 import numpy as np
@@ -32,10 +31,11 @@ OPENAI = T.Compose([T.Resize(224, interpolation=T.InterpolationMode.BICUBIC), T.
 
 @pytest.fixture(scope="module")
 def clip_folder(tmp_path_factory):
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    weights_dir = tmp_path_factory.mktemp("clip_weights")
-    write_random_weights(weights_dir, size="tiny", seed=0)
-    return weights_dir
+    with pytest.MonkeyPatch.context() as mp:  # offline for this module only, restored afterwards
+        mp.setenv("HF_HUB_OFFLINE", "1")
+        weights_dir = tmp_path_factory.mktemp("clip_weights")
+        write_random_weights(weights_dir, size="tiny", seed=0)
+        yield weights_dir
 
 
 @pytest.fixture(scope="module")
@@ -110,8 +110,8 @@ def test_corrupt_image_names_the_file(clip_bb, tmp_path):
     truncated.write_bytes((SHARED_IMAGES / "cat1.jpg").read_bytes()[:2000])
     with pytest.raises(DataError, match="truncated.jpg.*unreadable"):
         load_image(truncated)
-    with pytest.raises(DataError, match="truncated.jpg.*unreadable"):
-        clip_bb.embed_images([Image.open(truncated)])  # lazily opened: fails at decode time
+    with Image.open(truncated) as lazy, pytest.raises(DataError, match="truncated.jpg.*unreadable"):
+        clip_bb.embed_images([lazy])  # lazily opened: fails at decode time
     text = tmp_path / "notes.jpg"
     text.write_text("not an image")
     with pytest.raises(DataError, match="notes.jpg"):

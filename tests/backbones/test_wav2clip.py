@@ -7,7 +7,6 @@ may sum in a different order, measured max difference ~2e-7).
 """
 from __future__ import annotations
 
-import os
 
 import numpy as np
 import pytest
@@ -27,10 +26,11 @@ ATOL = 1e-5
 
 @pytest.fixture(scope="module")
 def w2c(tmp_path_factory):
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    weights_dir = tmp_path_factory.mktemp("w2c_weights")
-    write_random_weights(weights_dir, seed=0)
-    return load_backbone("wav2clip", weights_dir=weights_dir)
+    with pytest.MonkeyPatch.context() as mp:  # offline for this module only, restored afterwards
+        mp.setenv("HF_HUB_OFFLINE", "1")
+        weights_dir = tmp_path_factory.mktemp("w2c_weights")
+        write_random_weights(weights_dir, seed=0)
+        yield load_backbone("wav2clip", weights_dir=weights_dir)
 
 
 def upstream_one_at_a_time(model, batch):

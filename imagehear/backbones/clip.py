@@ -43,10 +43,13 @@ def load_image(path):
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: image file not found")
+    image = None
     try:
         image = Image.open(path)
         image.load()  # decode now: PIL opens lazily and a truncated file fails only here
     except Exception as exc:  # PIL raises OSError, SyntaxError, ValueError... for bad files
+        if image is not None:
+            image.close()
         raise DataError(f"{path}: unreadable image ({type(exc).__name__}: {exc}); "
                         "re-download it (image-hear verifies checksums) or replace the file") from None
     return image

@@ -25,6 +25,8 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium at /usr/bin/chromium "
                        "(`make browser` or `apt-get install chromium`)"),
     pytest.mark.timeout(120),
+    # gradio 6.31's own pandas calls warn under pandas 3; not ours to fix
+    pytest.mark.filterwarnings("ignore::Warning:gradio.queueing"),
 ]
 
 
@@ -44,10 +46,12 @@ def results_dir(tmp_path_factory, results_factory, write_results_file) -> Path:
 
 
 @pytest.fixture(scope="module")
-def app_url(results_dir):
+def app_url(results_dir, tmp_path_factory):
     """The app served in this process on 127.0.0.1 (analytics off, no share link), closed after."""
     mp = pytest.MonkeyPatch()
     mp.setenv("GRADIO_ANALYTICS_ENABLED", "False")
+    # uploads land in a test temp dir, not /tmp/gradio (read when gradio is first imported)
+    mp.setenv("GRADIO_TEMP_DIR", str(tmp_path_factory.mktemp("gradio")))
     from imagehear.leaderboard.app import launch
 
     port = _free_port()

@@ -54,7 +54,8 @@ BAD = [
     ("metrics.accuracy.value", True, "metrics.accuracy.value: must be a finite number"),
     ("metrics.clip_score.value", 100.5, "metrics.clip_score.value: 100.5 is outside -100…100"),
     ("metrics.clip_score.ci95", [9.0], "metrics.clip_score.ci95: must be a list [lo, hi]"),
-    ("metrics.clip_score.ci95", [8.5, 7.9], "metrics.clip_score.ci95: must satisfy lo <= value <= hi"),
+    ("metrics.clip_score.ci95", [8.5, 7.9], "metrics.clip_score.ci95: must satisfy lo <= hi"),
+    ("metrics.clip_score.ci95", [1.0, 2.0], "metrics.clip_score.ci95: must satisfy lo <= value <= hi"),
     ("metrics.accuracy.per_class.Dog", 120.0, "metrics.accuracy.per_class['Dog']: 120.0 is outside"),
     ("metrics.accuracy.per_class.Unicorn", 20.0, "metrics.accuracy.per_class: unknown class 'Unicorn'"),
     ("metrics.accuracy.top5", 150.0, "metrics.accuracy.top5: 150.0 is outside"),
@@ -80,7 +81,7 @@ def test_negative_kl_and_fad_are_refused(results_factory):
     data["metrics"]["kl"]["value"] = -0.1
     data["metrics"]["fad"] = {"value": -2.0, "ci95": [-3.0, -1.0]}
     reasons = validate_results(data)
-    assert any("metrics.kl.value: -0.1 is outside 0…inf" in r for r in reasons), reasons
+    assert any("metrics.kl.value: -0.1 is outside -0.001…inf" in r for r in reasons), reasons
     assert any("metrics.fad.value: -2.0 is outside" in r for r in reasons), reasons
 
 
@@ -117,3 +118,13 @@ def test_parse_results_bytes(results_factory):
     assert data is None and "NaN is not a JSON number" in reasons[0]
     data, reasons = parse_results(b" " * 5_000_001)
     assert data is None and "limit" in reasons[0]
+
+
+def test_set_level_ci_may_exclude_the_value_and_kad_may_omit_it(results_factory):
+    """Bootstrapped FAD is biased upwards, so its CI need not hold the value; a large KAD
+    run omits its CI with a note; KL may dip to -5.3e-4 (the protocol's 1e-6 floor)."""
+    data = results_factory(kl=1.0)
+    data["metrics"]["fad"] = {"value": 2.0, "ci95": [2.5, 3.5]}
+    data["metrics"]["kad"] = {"value": -0.01, "ci95_note": "omitted above 4000 clips"}
+    data["metrics"]["kl"].update(value=-0.0004, ci95=[-0.0005, -0.0003])
+    assert validate_results(data) == []

@@ -56,9 +56,11 @@ def _cmd_evaluate(args) -> int:
                                                  skip_invalid=args.skip_invalid, options=options)
     # our own warnings (few samples for FD, ...) go to the terminal and into the results file
     notes = list(dict.fromkeys(str(w.message) for w in caught if w.category.__module__.startswith("imagehear")))
+    results["warnings"] = notes
+    if not options.shard.is_main:  # under accelerate launch, one process reports
+        return 0
     for note in notes:
         print(f"image-hear evaluate: warning: {note}", file=sys.stderr)
-    results["warnings"] = notes
     out = Path(args.out) if args.out else Path(args.generated_dir) / "results.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1) + "\n")

@@ -171,11 +171,16 @@ def _stack(waves):
 
 
 def extract(backbone, items: list[AudioItem], cache_dir=None, batch_size: int = 8, precision: str = "fp32",
-            num_workers: int | None = None, progress: bool = True) -> list[dict[str, np.ndarray]]:
+            num_workers: int | None = None, progress: bool = True, shard=None) -> list[dict[str, np.ndarray]]:
     """Run ``backbone`` over ``items``; return one dict of float32 arrays per item, in order.
 
     ``cache_dir=False`` disables the cache; ``None`` uses :func:`default_cache_dir`.
+    ``shard`` (:class:`imagehear.distributed.Shard`): this process computes every
+    ``world``-th batch of the single-process batching and reads the rest from the cache.
     """
+    from imagehear.distributed import Shard
+
+    shard = shard or Shard()
     import torch
     from torch.utils.data import DataLoader
     from tqdm.auto import tqdm
@@ -184,7 +189,10 @@ def extract(backbone, items: list[AudioItem], cache_dir=None, batch_size: int = 
         raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
     cache = None if cache_dir is False else EmbeddingCache(cache_dir or default_cache_dir(),
                                                            cache_key(backbone, precision))
+    if cache is None and shard.world > 1:
+        raise ValueError("sharded extraction exchanges results through the cache: do not disable it")
     hashes = [item.content_hash() for item in items]
+    shard.barrier()  # every process sees the same cache state, hence the same batches
     results: dict[str, dict] = {}
     if cache is not None:
         for h in dict.fromkeys(hashes):
@@ -198,11 +206,12 @@ def extract(backbone, items: list[AudioItem], cache_dir=None, batch_size: int = 
         device = str(getattr(backbone, "device", "cpu"))
         if num_workers is None:  # decoding in parallel pays on a GPU box; on CPU it steals compute cores
             num_workers = min(4, os.cpu_count() or 1) if device.startswith("cuda") else 0
+        batches = length_batches(lengths, batch_size)[shard.rank::shard.world]
         loader = DataLoader(_ClipDataset(todo, backbone.sample_rate), num_workers=num_workers,
-                            batch_sampler=length_batches(lengths, batch_size), collate_fn=_stack)
-        order = iter(length_batches(lengths, batch_size))
+                            batch_sampler=batches, collate_fn=_stack)
+        order = iter(batches)
         autocast_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
-        with tqdm(total=len(todo), desc=f"{backbone.name}", unit="clip", disable=not progress, leave=False) as bar, \
+        with tqdm(total=sum(map(len, batches)), desc=f"{backbone.name}", unit="clip", disable=not progress, leave=False) as bar, \
                 torch.inference_mode():
             for batch in loader:
                 indices = next(order)
@@ -215,6 +224,15 @@ def extract(backbone, items: list[AudioItem], cache_dir=None, batch_size: int = 
                     if cache is not None:
                         cache.put(todo_hashes[i], one)  # written per batch: a killed run resumes here
                 bar.update(len(indices))
+    if shard.world > 1:
+        shard.barrier()
+        for h in todo_hashes:
+            if h not in results:
+                results[h] = cache.get(h)
+                if results[h] is None:
+                    from imagehear.errors import ImageHearError
+                    raise ImageHearError(f"{cache.folder}: another process's embedding is missing; with several "
+                                         "machines, --cache-dir must be a folder they all share")
     return [results[h] for h in hashes]
 
 

@@ -34,6 +34,7 @@ class Options:
     precision: str = "fp32"
     progress: bool = True
     model: dict = field(default_factory=dict)
+    shard: object = None               # imagehear.distributed.Shard; None: from the launcher's env
 
 
 def select_metrics(requested, has_reference: bool) -> list[str]:
@@ -91,7 +92,8 @@ class _Backbones:
     def __init__(self, options: Options):
         from imagehear.backbones import resolve_device
 
-        self.options, self.device, self.loaded = options, resolve_device(options.device), {}
+        self.options, self.loaded = options, {}
+        self.device = options.shard.device if options.shard.world > 1 else resolve_device(options.device)
 
     def __getitem__(self, name):
         if name not in self.loaded:
@@ -106,7 +108,8 @@ def _audio(backbones, name, paths, options):
     from imagehear.embed import as_items, extract
 
     return extract(backbones[name], as_items(paths), cache_dir=options.cache_dir, batch_size=options.batch_size,
-                   precision=options.precision, progress=options.progress)
+                   precision=options.precision, progress=options.progress and options.shard.is_main,
+                   shard=options.shard)
 
 
 def _image_embeddings(backbone, rows, options) -> np.ndarray:
@@ -136,7 +139,11 @@ def evaluate_generated(generated_dir, reference_dir=None, metrics=None, skip_inv
     from imagehear import __version__
     from imagehear.environment import device_record, package_versions, protocol_config
 
+    from imagehear.distributed import current_shard
+
     options = options or Options()
+    if options.shard is None:
+        options.shard = current_shard(options.device)
     folder = Path(generated_dir)
     all_rows, rows, skipped = validated_rows(folder, skip_invalid, options.progress)
     names = select_metrics(metrics, reference_dir is not None)
@@ -180,7 +187,7 @@ def evaluate_generated(generated_dir, reference_dir=None, metrics=None, skip_inv
         "config": protocol_config(names, backbones.loaded, seed, options.precision,
                                   {"n_resamples": compute.N_RESAMPLES, "n_resamples_set": compute.N_RESAMPLES_SET}),
         "environment": {"python": __import__("platform").python_version(), "packages": package_versions(),
-                        **device_record(backbones.device),
+                        **device_record(backbones.device), "processes": options.shard.world,
                         "weights": {n: b.weights.record() for n, b in backbones.loaded.items()}},
     }
     return results, per_sample

@@ -156,6 +156,7 @@ class DirectInputs:
     copy every sample (and cannot hold PIL images); ``add_batch`` with paths still works."""
 
     def compute(self, *, predictions=None, references=None, **kwargs):
+        """Compute the module on ``predictions`` and ``references`` (see the inputs below)."""
         if predictions is None:
             return super().compute(references=references, **kwargs)
         return self._compute(predictions=list(predictions), references=list(references), **kwargs)

@@ -213,7 +213,7 @@ def _reference_metrics(names, rows, gen_paths, passt_gen, reference_dir, backbon
         entry["unmatched"] = {"generated": unmatched_gen, "reference": unmatched_ref}
         out["kl"] = entry
         values = dict(zip(index, per_pair))
-        _add_column(per_sample, "kl", [values.get(i, "") for i in range(len(rows))])
+        _add_column(per_sample, "kl", [values.get(i) for i in range(len(rows))])
     if "fad" in names:
         gen = [e["embedding"] for e in _audio(backbones, "vggish", gen_paths, options)]
         ref = [e["embedding"] for e in _audio(backbones, "vggish", ref_paths, options)]

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import warnings
 
-from imagehear.errors import AudioError, WeightsError
+from imagehear.errors import AudioError, ImageHearError, WeightsError
 
 ARCH = "passt_s_swa_p16_128_ap476"
 SAMPLE_RATE = 32000
@@ -215,10 +215,12 @@ def _check_batch(batch):
 
 def load(weights_dir=None, device: str = "cpu", pad_to_10s: bool = False, attention: str = "sdpa") -> PaSSTBackbone:
     """Load PaSST through the weights registry (``passt-s-f128-p16-s10-ap.476-swa.pt``), eval mode."""
+    from imagehear.backbones import resolve_device
     from imagehear.weights import resolve
 
     if attention not in ATTENTION:
-        raise ValueError(f"attention must be one of {ATTENTION}, got {attention!r}")
+        raise ImageHearError(f"passt: attention must be one of {ATTENTION}, got {attention!r}")
+    device = resolve_device(device)  # "auto" → cuda, mps or cpu
     weights = resolve("passt", weights_dir)
     state = read_checkpoint(weights.path)  # before the 3 s model build, so a bad file fails fast
     net = build_net()

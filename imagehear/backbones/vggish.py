@@ -8,7 +8,9 @@ The front end is ``torchvggish.vggish_input.waveform_to_examples`` re-written in
 torch, in float64 like upstream's numpy: 25 ms periodic-Hann frames every 10 ms (no
 centring, no padding), |rfft| with 512 points, 64 HTK mel bands 125–7500 Hz,
 log(mel + 0.01), then non-overlapping examples of 96 frames (0.96 s); an incomplete
-last example is dropped, as upstream does. The number of examples is therefore
+last example is dropped, as upstream does. (float64 matters: on the real test clips a
+float32 front end moves log mel values by up to 3e-4; float64 agrees with upstream to 1e-12.)
+The number of examples is therefore
 
 >>> [n_examples(n) for n in (15599, 15600, 30959, 30960, 160000)]
 [0, 1, 1, 2, 10]
@@ -131,8 +133,10 @@ def load(weights_dir=None, device: str = "cpu") -> VGGishBackbone:
     """Load VGGish through the weights registry (``vggish-10086976.pth``), eval mode, final ReLU removed."""
     import torch
 
+    from imagehear.backbones import resolve_device
     from imagehear.weights import resolve
 
+    device = resolve_device(device)  # "auto" → cuda, mps or cpu
     weights = resolve("vggish", weights_dir)
     state = read_checkpoint(weights.path)
     net = build_net()

@@ -189,12 +189,12 @@ def child(phase: str, args: dict) -> dict:
     return record
 
 
-def run_child(phase: str, args: dict, tmp: Path) -> dict:
+def run_child(phase: str, args: dict, tmp: Path, extra_env: dict | None = None) -> dict:
     out = tmp / f"phase-{phase}-{time.time_ns()}.json"
     cmd = [sys.executable, str(Path(__file__).resolve()), "--phase", phase, "--phase-args", json.dumps(args),
            "--phase-out", str(out)]
     env = dict(os.environ, IMAGEHEAR_OFFLINE="1", HF_HUB_OFFLINE="1", IMAGEHEAR_CACHE=str(tmp / "imagehear_cache"),
-               TQDM_DISABLE="1", PYTHONWARNINGS="ignore")
+               TQDM_DISABLE="1", PYTHONWARNINGS="ignore", **(extra_env or {}))
     start = time.perf_counter()
     proc = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if proc.returncode != 0:
@@ -285,7 +285,7 @@ def markdown(res: dict) -> str:
                   ", ".join(f"{k} {v:.0f} GFLOP/s" for k, v in g.items()) + "."]
     fd = res.get("frechet")
     if fd:
-        lines.append(f"Fréchet distance, {fd['dim']}-d: imagehear {fd['imagehear_s'] * 1e3:.0f} ms vs scipy sqrtm "
+        lines.append(f"Fréchet distance, {fd['dim']}-d ({fd.get('blas_threads')} BLAS thread(s)): imagehear {fd['imagehear_s'] * 1e3:.0f} ms vs scipy sqrtm "
                      f"{fd['scipy_sqrtm_s'] * 1e3:.0f} ms = {fd['speedup']:.1f}×, relative difference "
                      f"{fd['relative_difference']:.1e}.")
     if len(res.get("scaling", [])) > 1:
@@ -316,6 +316,9 @@ def parse_args(argv=None):
     p.add_argument("--skip-fd", action="store_true")
     p.add_argument("--skip-flops", action="store_true")
     p.add_argument("--fd-dim", type=int, default=2048)
+    p.add_argument("--fd-threads", type=int, default=1,
+                   help="OPENBLAS_NUM_THREADS for the FD timing (default 1: on a loaded 2-core box OpenBLAS's "
+                        "2 spinning threads make eigvalsh 10-40x slower; 0 = library default)")
     p.add_argument("--workdir", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "imagehear-bench")
     p.add_argument("--weights-dir", type=Path, default=None, help="full-size random weights (default WORKDIR/weights)")
     p.add_argument("--source", type=Path, default=None,
@@ -355,9 +358,18 @@ def main(argv=None) -> int:
         res["passt_flops_per_clip"] = flops
     if not opts.skip_fd:
         log(f"timing Fréchet distance on {opts.fd_dim}-d statistics ...")
-        res["frechet"] = run_child("fd", {"dim": opts.fd_dim}, tmp)["fd"]
+        threads = {"OPENBLAS_NUM_THREADS": str(opts.fd_threads)} if opts.fd_threads else {}
+        res["frechet"] = dict(run_child("fd", {"dim": opts.fd_dim}, tmp, threads)["fd"],
+                              blas_threads=opts.fd_threads or "default")
+    out = Path(opts.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    def save():  # after every size, so a long run that is stopped keeps what it measured
+        out.write_text(json.dumps(res, indent=1, default=float) + "\n")
+
     res["main"] = measure_size(opts, opts.n, opts.seconds, True, log)
     res["passt_gflops"] = passt_gflops(res["main"], flops)
+    save()
     scaling_seconds = opts.scaling_seconds or opts.seconds
     res["scaling"] = []
     for n in sorted({int(x) for x in opts.scaling.split(",") if x.strip()}):
@@ -365,9 +377,8 @@ def main(argv=None) -> int:
             res["scaling"].append(res["main"])
         else:
             res["scaling"].append(measure_size(opts, n, scaling_seconds, False, log))
-    out = Path(opts.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(res, indent=1, default=float) + "\n")
+        save()
+    save()
     table = markdown(res)
     readme = Path(opts.readme) if opts.readme else out.with_name("README.md")
     write_readme(readme, table)

@@ -153,7 +153,7 @@ def test_evaluate_modules_agree_with_cli(module, cli_results, generated, weights
         refs = sorted(str(p) for p in ref.rglob("*") if p.suffix in (".flac", ".wav"))
         with pytest.warns(scores.FewSamplesWarning):
             out = metric.compute(predictions=paths, references=refs, **kw)
-        assert out["fad"] == pytest.approx(results["metrics"]["fad"]["value"], rel=1e-9)
+        assert out["fad"] == pytest.approx(results["metrics"]["fad"]["value"], rel=1e-4)  # batch sizes differ: fp32 sums
 
 
 def test_warm_cache_rerun_is_identical(cli_results, generated, weights_dir, shared_dir):

@@ -5,7 +5,7 @@ write to the shared embedding cache, then read every result back from it. Batche
 the same as in a single-process run, so the embeddings — and the scores — are identical.
 
     accelerate launch --multi_gpu --num_processes 8 -m imagehear.cli evaluate runs/my_model
-    accelerate launch --multi_gpu --cpu --num_processes 2 -m imagehear.cli evaluate runs/my_model  # CPU test
+    accelerate launch --multi_gpu --num_processes 2 -m imagehear.cli evaluate runs/my_model --device cpu  # CPU
 
 Single process (no launcher): rank 0 of 1, barriers are no-ops, nothing imported.
 """

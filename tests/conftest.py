@@ -30,6 +30,14 @@ def shared_audio() -> list[Path]:
     return SHARED_AUDIO
 
 
+@pytest.fixture(scope="session")
+def weights_dir(tmp_path_factory) -> Path:
+    """Random weights of all five real architectures, in the upstream layout (written once)."""
+    from imagehear.testing import make_weights_dir
+
+    return make_weights_dir(tmp_path_factory.mktemp("weights"), size="tiny")
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):  # keep test output clean
         pass

@@ -2,26 +2,22 @@
 the CLI, the evaluate modules and the math called directly must give the same numbers."""
 import csv
 import json
+import shutil
+from pathlib import Path
 
 import evaluate
 import numpy as np
 import pytest
 import soundfile as sf
+from PIL import Image
 
-from imagehear import compute, protocol, scores
+from imagehear import protocol, scores
+from imagehear.audio import load_audio
 from imagehear.backbones import load_backbone
 from imagehear.cli import main
-from imagehear.testing import make_weights_dir
-
-from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 RATE = 16000
-
-
-@pytest.fixture(scope="session")
-def weights_dir(tmp_path_factory):
-    return make_weights_dir(tmp_path_factory.mktemp("weights"), size="tiny")
 
 
 def tone(i, seconds=3.0):
@@ -88,8 +84,6 @@ def test_results_file_states_how_it_was_computed(cli_results, generated):
 
 def embed_one_by_one(name, paths, weights_dir):
     """Reference path: the backbone called directly, one clip at a time, no engine, no cache."""
-    from imagehear.audio import load_audio
-
     model = load_backbone(name, weights_dir, "cpu")
     outs = []
     for p in paths:
@@ -107,7 +101,6 @@ def test_cli_equals_math_on_direct_embeddings(cli_results, generated, weights_di
     acc = scores.classifier_accuracy(np.stack([o["logits"] for o in passt]), labels)
     assert results["metrics"]["accuracy"]["value"] == pytest.approx(acc.value)
     wav2clip = np.stack([o["embedding"] for o in embed_one_by_one("wav2clip", paths, weights_dir)])
-    from PIL import Image
     clip = load_backbone("clip", weights_dir, "cpu")
     images = clip.embed_images([Image.open(shared_dir / "image_hear" / "images" / r.image).convert("RGB")
                                 for r in rows]).numpy()
@@ -171,7 +164,6 @@ def test_warm_cache_rerun_is_identical(cli_results, generated, weights_dir, shar
 def test_bad_inputs_are_clear_messages(generated, weights_dir, tmp_path, capsys):
     gen, ref, rows = generated
     bad = tmp_path / "gen"
-    import shutil
     shutil.copytree(gen, bad)
     data = np.zeros(RATE, dtype="float32"); data[10] = np.nan
     sf.write(bad / rows[0].file, data, RATE, subtype="FLOAT")

@@ -69,7 +69,7 @@ def frechet_entry(gen_clips: list[np.ndarray], ref_clips: list[np.ndarray], seed
                   n_resamples: int = N_RESAMPLES_SET) -> dict:
     """FD between frames pooled per set; the CI resamples whole clips (frames of a clip move together)."""
     gen, ref = np.concatenate(gen_clips), np.concatenate(ref_clips)
-    value = scores.frechet_distance_from_embeddings(gen, ref)
+    value = scores.frechet_distance_from_embeddings(gen, ref, names=("generated", "reference"))
 
     def statistic(g_idx, r_idx):
         with warnings.catch_warnings():

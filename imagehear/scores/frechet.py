@@ -167,7 +167,7 @@ def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
     return float(max(value, 0.0))
 
 
-def frechet_distance_from_stats(a: GaussianStats, b: GaussianStats) -> float:
+def frechet_distance_from_stats(a: GaussianStats, b: GaussianStats, names=("first", "second")) -> float:
     """FD between two :class:`GaussianStats`; warns (:class:`FewSamplesWarning`) when n <= d.
 
     >>> rng = np.random.default_rng(0)
@@ -178,7 +178,7 @@ def frechet_distance_from_stats(a: GaussianStats, b: GaussianStats) -> float:
     """
     if a.dim != b.dim:
         raise ValueError(f"cannot compare {a.dim}-d and {b.dim}-d embeddings")
-    for name, s in (("first", a), ("second", b)):
+    for name, s in zip(names, (a, b)):
         if s.n <= s.dim:
             warnings.warn(f"the {name} set has {s.n} samples for {s.dim} dimensions: its covariance "
                           f"is singular (rank {s.rank()}) and the Fréchet distance is unreliable",
@@ -186,7 +186,7 @@ def frechet_distance_from_stats(a: GaussianStats, b: GaussianStats) -> float:
     return frechet_distance(a.mean, a.cov, b.mean, b.cov)
 
 
-def frechet_distance_from_embeddings(x, y) -> float:
+def frechet_distance_from_embeddings(x, y, names=("first", "second")) -> float:
     """FD between Gaussians fitted to two embedding sets (rows are samples).
 
     >>> rng = np.random.default_rng(0)
@@ -198,4 +198,4 @@ def frechet_distance_from_embeddings(x, y) -> float:
     y = as_matrix(y, "y", min_rows=2)
     if x.shape[1] != y.shape[1]:
         raise ValueError(f"x and y must have the same embedding size, got {x.shape[1]} and {y.shape[1]}")
-    return frechet_distance_from_stats(GaussianStats.from_embeddings(x), GaussianStats.from_embeddings(y))
+    return frechet_distance_from_stats(GaussianStats.from_embeddings(x), GaussianStats.from_embeddings(y), names)

@@ -1,7 +1,6 @@
 import csv
 import json
 from collections import Counter
-from pathlib import Path
 
 import pytest
 

@@ -41,3 +41,26 @@ def resolve_device(device: str = "auto") -> str:
     if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
         return "mps"
     return "cpu"
+
+
+def check_batch(batch, backbone: str, sample_rate: int, min_samples: int = 1, need: str = ""):
+    """A float32 (B, T) tensor of finite, equal-length mono clips, at least ``min_samples`` long.
+
+    >>> check_batch([[0.0, 0.1]], "demo", 16000).shape
+    torch.Size([1, 2])
+    """
+    import torch
+
+    from imagehear.errors import AudioError
+
+    batch = torch.as_tensor(batch, dtype=torch.float32)
+    if batch.ndim != 2 or batch.shape[0] == 0:
+        raise AudioError(f"{backbone}: expected a (batch, samples) tensor of mono clips, got shape "
+                         f"{tuple(batch.shape)}; mix channels to mono and stack equal-length clips")
+    if batch.shape[1] < max(min_samples, 1):
+        raise AudioError(f"{backbone}: clips of {batch.shape[1]} samples ({batch.shape[1] / sample_rate:.3f} s at "
+                         f"{sample_rate} Hz) are too short; it needs at least {min_samples} samples"
+                         f"{need}: generate longer clips")
+    if not torch.isfinite(batch).all():
+        raise AudioError(f"{backbone}: the batch contains NaN or Inf samples; regenerate those clips")
+    return batch

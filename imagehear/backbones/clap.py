@@ -18,7 +18,8 @@ rule the PaSST backbone uses), and its embedding is the mean of its windows' emb
 """
 from __future__ import annotations
 
-from imagehear.errors import AudioError, WeightsError
+from imagehear.backbones import check_batch
+from imagehear.errors import WeightsError
 from imagehear.weights import resolve
 
 SAMPLE_RATE = 48_000
@@ -59,7 +60,7 @@ class CLAP:
     def __call__(self, batch) -> dict:
         import torch
 
-        batch = _check_batch(batch)
+        batch = check_batch(batch, "clap", SAMPLE_RATE).cpu()
         starts = window_starts(batch.shape[1])
         windows = [clip[s:s + WINDOW] for clip in batch.numpy() for s in starts]
         features = self.processor.feature_extractor(windows, sampling_rate=SAMPLE_RATE, return_tensors="pt")
@@ -84,17 +85,6 @@ class CLAP:
                                         attention_mask=tokens["attention_mask"].to(self.device))
             return self.model.text_projection(out.pooler_output).float()
 
-
-def _check_batch(batch):
-    import torch
-
-    batch = torch.as_tensor(batch, dtype=torch.float32).cpu()
-    if batch.ndim != 2 or batch.shape[1] == 0:
-        raise AudioError(f"clap: expected a (batch, samples) tensor of non-empty mono clips at {SAMPLE_RATE} Hz, "
-                         f"got shape {tuple(batch.shape)}")
-    if not torch.isfinite(batch).all():
-        raise AudioError("clap: batch contains NaN or Inf samples; check the audio files")
-    return batch
 
 
 def load_folder(folder, device: str = "cpu"):

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import warnings
 
-from imagehear.errors import AudioError, ImageHearError, WeightsError
+from imagehear.backbones import check_batch
+from imagehear.errors import ImageHearError, WeightsError
 
 ARCH = "passt_s_swa_p16_128_ap476"
 SAMPLE_RATE = 32000
@@ -173,7 +174,7 @@ class PaSSTBackbone:
     def __call__(self, batch) -> dict:
         import torch
 
-        batch = _check_batch(batch)
+        batch = check_batch(batch, "passt", SAMPLE_RATE, MIN_SAMPLES, " (0.15 s; or load(pad_to_10s=True))")
         n = batch.shape[1]
         if self.pad_to_10s and n < WINDOW:
             batch, n = torch.nn.functional.pad(batch, (0, WINDOW - n)), WINDOW
@@ -196,21 +197,6 @@ class PaSSTBackbone:
             logits, features = self.net(specs.unsqueeze(1))
         return logits.float().cpu(), features.float().cpu()
 
-
-def _check_batch(batch):
-    import torch
-
-    batch = torch.as_tensor(batch, dtype=torch.float32)
-    if batch.ndim != 2 or batch.shape[0] == 0:
-        raise AudioError(f"passt: expected a (batch, samples) tensor of mono clips, got shape {tuple(batch.shape)}; "
-                         f"mix channels to mono and stack equal-length clips")
-    if batch.shape[1] < MIN_SAMPLES:
-        raise AudioError(f"passt: clips of {batch.shape[1]} samples ({batch.shape[1] / SAMPLE_RATE:.3f} s at 32 kHz) "
-                         f"are too short; PaSST needs at least {MIN_SAMPLES} samples (0.15 s): use longer clips "
-                         f"or load(pad_to_10s=True)")
-    if not torch.isfinite(batch).all():
-        raise AudioError("passt: the batch contains NaN or Inf samples; regenerate those clips")
-    return batch
 
 
 def load(weights_dir=None, device: str = "cpu", pad_to_10s: bool = False, attention: str = "sdpa") -> PaSSTBackbone:

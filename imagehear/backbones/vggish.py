@@ -20,7 +20,8 @@ shorter clips raise :class:`imagehear.errors.AudioError` rather than give zero f
 """
 from __future__ import annotations
 
-from imagehear.errors import AudioError, WeightsError
+from imagehear.backbones import check_batch
+from imagehear.errors import WeightsError
 
 SAMPLE_RATE = 16000
 WIN, HOP, N_FFT = 400, 160, 512           # 25 ms, 10 ms, next power of two (vggish_params, mel_features)
@@ -86,28 +87,13 @@ class VGGishBackbone:
     def __call__(self, batch) -> dict:
         import torch
 
-        batch = _check_batch(batch)
+        batch = check_batch(batch, "vggish", SAMPLE_RATE, MIN_SAMPLES, " (0.975 s) for one 0.96 s VGGish example")
         x = examples(batch.to(self.frontend_device), self.mel)  # (B, n, 96, 64) float64
         b, n = x.shape[:2]
         with torch.inference_mode():
             out = self.net(x.reshape(b * n, 1, EXAMPLE_FRAMES, N_MELS).to(self.device, torch.float32))
         return {"embedding": out.float().cpu().reshape(b, n, -1)}
 
-
-def _check_batch(batch):
-    import torch
-
-    batch = torch.as_tensor(batch, dtype=torch.float32)
-    if batch.ndim != 2 or batch.shape[0] == 0:
-        raise AudioError(f"vggish: expected a (batch, samples) tensor of mono clips, got shape {tuple(batch.shape)}; "
-                         f"mix channels to mono and stack equal-length clips")
-    if batch.shape[1] < MIN_SAMPLES:
-        raise AudioError(f"vggish: clips of {batch.shape[1]} samples ({batch.shape[1] / SAMPLE_RATE:.3f} s at 16 kHz) "
-                         f"are too short for one 0.96 s VGGish example; it needs at least {MIN_SAMPLES} samples "
-                         f"(0.975 s): generate longer clips")
-    if not torch.isfinite(batch).all():
-        raise AudioError("vggish: the batch contains NaN or Inf samples; regenerate those clips")
-    return batch
 
 
 def build_net():

@@ -11,7 +11,8 @@ the per-clip result. The weights still load through wav2clip's own ``ResNetExtra
 """
 from __future__ import annotations
 
-from imagehear.errors import AudioError, WeightsError
+from imagehear.backbones import check_batch
+from imagehear.errors import WeightsError
 from imagehear.weights import resolve
 
 SAMPLE_RATE = 16_000
@@ -62,23 +63,10 @@ class Wav2CLIP:
     def __call__(self, batch) -> dict:
         import torch
 
-        batch = _check_batch(batch)
+        batch = check_batch(batch, "wav2clip", SAMPLE_RATE, MIN_SAMPLES)
         with torch.inference_mode():
             return {"embedding": encode(self.model, batch.to(self.device)).float()}
 
-
-def _check_batch(batch):
-    import torch
-
-    batch = torch.as_tensor(batch, dtype=torch.float32)
-    if batch.ndim != 2:
-        raise AudioError(f"wav2clip: expected a (batch, samples) tensor of mono clips, got shape {tuple(batch.shape)}")
-    if batch.shape[1] < MIN_SAMPLES:
-        raise AudioError(f"wav2clip: clips of {batch.shape[1]} samples are too short; "
-                         f"need at least {MIN_SAMPLES} samples at {SAMPLE_RATE} Hz")
-    if not torch.isfinite(batch).all():
-        raise AudioError("wav2clip: batch contains NaN or Inf samples; check the audio files")
-    return batch
 
 
 def load_extractor(path, device: str = "cpu"):

@@ -17,7 +17,6 @@ import torch
 from imagehear.audio import load_audio
 from imagehear.backbones import passt
 from imagehear.errors import AudioError, WeightsError
-from imagehear.testing.passt import write_random_weights
 from imagehear.weights import REGISTRY
 
 from ..conftest import SHARED_AUDIO
@@ -27,10 +26,8 @@ ATOL, RTOL = 1e-4, 1e-5
 
 
 @pytest.fixture(scope="session")
-def passt_weights_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("passt_weights")
-    write_random_weights(folder, size="tiny", seed=0)
-    return folder
+def passt_weights_dir(weights_dir):
+    return weights_dir  # the session's random weights of all backbones (tests/conftest.py)
 
 
 @pytest.fixture(scope="session")

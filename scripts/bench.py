@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import platform
 import shutil
@@ -30,10 +29,9 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from bench_naive import build_sets, ensure_weights, markdown, write_readme  # noqa: E402
 PARITY = "clip_score,accuracy,kl,fad"
 # cProfile'd functions reported per stage: (stage, file suffix, function name)
 STAGES = [("weights_hashing", "imagehear/download.py", "sha256_file"),
@@ -54,63 +52,6 @@ STAGES = [("weights_hashing", "imagehear/download.py", "sha256_file"),
           ("scores_bootstrap", "imagehear/compute.py", "*_entry"),
           ("plots", "imagehear/report.py", "write_plots"),
           ("evaluate_total", "imagehear/suite.py", "evaluate_generated")]
-
-
-# ---------------------------------------------------------------- data
-def spread_plan(n: int):
-    """The first n rows of a per-class plan, taken round-robin over the classes."""
-    from imagehear import protocol
-
-    per_class = math.ceil(n / len(protocol.CLASS_NAMES))
-    rows = protocol.generation_plan(per_class=per_class)
-    order = sorted(range(len(rows)), key=lambda i: (i % per_class, i // per_class))
-    return [rows[i] for i in order[:n]]
-
-
-def synth(class_index: int, seconds: float, seed: int, shift: float = 1.0) -> np.ndarray:
-    """A class-dependent harmonic tone with an envelope and noise (16 kHz)."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(int(seconds * 16000)) / 16000
-    f0 = 110 * 2 ** (class_index / 6) * shift * (1 + 0.02 * rng.normal())
-    wave = sum(np.sin(2 * np.pi * f0 * k * t + rng.uniform(0, 6.3)) / k for k in range(1, 6))
-    envelope = 0.5 + 0.5 * np.sin(2 * np.pi * rng.uniform(0.2, 3) * t) ** 2
-    wave = 0.2 * wave * envelope + 0.05 * rng.normal(size=t.shape)
-    return (wave / max(1.0, np.abs(wave).max() / 0.9)).astype(np.float32)
-
-
-def build_sets(root: Path, n: int, seconds: float) -> tuple[Path, Path]:
-    import soundfile as sf
-
-    from imagehear import protocol
-
-    folder = root / f"n{n}_s{seconds:g}"
-    gen, ref = folder / "gen", folder / "ref"
-    if (gen / "manifest.csv").is_file() and (folder / "done").is_file():
-        return gen, ref
-    shutil.rmtree(folder, ignore_errors=True)
-    rows = spread_plan(n)
-    protocol.write_manifest(rows, gen / "manifest.csv")
-    for i, row in enumerate(rows):
-        ci = protocol.CLASS_NAMES.index(row.label)
-        for base, seed, shift in ((gen, i, 1.0), (ref, 100_000 + i, 1.03)):
-            (base / row.file).parent.mkdir(parents=True, exist_ok=True)
-            sf.write(base / row.file, synth(ci, seconds, seed, shift), 16000, subtype="PCM_16")
-    (folder / "done").write_text("ok\n")
-    return gen, ref
-
-
-def ensure_weights(weights_dir: Path) -> Path:
-    from imagehear.backbones import BACKBONES
-    from imagehear.weights import REGISTRY
-
-    marker = weights_dir / ".bench_full"
-    if not marker.is_file() or not all((weights_dir / REGISTRY[b].file_name).exists() for b in BACKBONES):
-        from imagehear.testing import make_weights_dir
-
-        print(f"writing full-size random weights to {weights_dir} ...", flush=True)
-        make_weights_dir(weights_dir, size="full")
-        marker.write_text("full\n")
-    return weights_dir
 
 
 # ---------------------------------------------------------------- child phases
@@ -261,52 +202,6 @@ def passt_gflops(result: dict, flops: dict) -> dict:
     return out
 
 
-def fmt_row(name, r, n):
-    if r is None:
-        return None
-    speed = f"{r['speedup_vs_naive']:.1f}×" if "speedup_vs_naive" in r else ("1.0×" if name.startswith("(a)") else "–")
-    forwards = ", ".join(f"{k} {v}" for k, v in r.get("new_cache_entries", {}).items()) or (
-        f"PaSST {r['passt_forwards']} + W2C/CLIP/VGGish per clip" if "passt_forwards" in r else "none")
-    return f"| {name} | {n} | {r['seconds']:.1f} | {r['clips_per_s']:.3f} | {speed} | {r['peak_rss_mb']:.0f} | {forwards} |"
-
-
-def markdown(res: dict) -> str:
-    main = res["main"]
-    n = main["n"]
-    m = res["machine"]
-    lines = [f"Machine: {m['cpu']}, {m['cores']} cores, torch {m['torch']} ({m['torch_threads']} threads), "
-             f"N={n} generated + {n} reference clips of {main['seconds_per_clip']:g} s, precision "
-             f"{res['options']['precision']}, batch {res['options']['batch_size']}.", "",
-             "| run | N | seconds | clips/s | speed-up | peak RSS MB | backbone forwards (new cache entries) |",
-             "|---|---|---|---|---|---|---|"]
-    for key, label in (("naive", "(a) naive upstream"), ("cold", "(b) image-hear cold"), ("warm", "(c) warm cache"),
-                       ("add_kad", "(d) + kad (PaSST cached)"), ("add_clap_score", "(d') + clap_score")):
-        row = fmt_row(label, main.get(key), n)
-        if row:
-            lines.append(row)
-    g = res.get("passt_gflops", {})
-    if g:
-        fl = res.get("passt_flops_per_clip", {})
-        lines += ["", "PaSST FlopCounterMode: " + ", ".join(f"{k} {v / 1e12:.3f} TFLOP/clip" for k, v in fl.items()) +
-                  " (ours misses the uncounted CPU SDPA kernel: same math); achieved at hear21passt's count: " +
-                  ", ".join(f"{k} {v:.0f} GFLOP/s" for k, v in g.items()) + "."]
-    fd = res.get("frechet")
-    if fd:
-        lines.append(f"Fréchet distance, {fd['dim']}-d ({fd.get('blas_threads')} BLAS thread(s)): imagehear {fd['imagehear_s'] * 1e3:.0f} ms vs scipy sqrtm "
-                     f"{fd['scipy_sqrtm_s'] * 1e3:.0f} ms = {fd['speedup']:.1f}×, relative difference "
-                     f"{fd['relative_difference']:.1e}.")
-    if len(res.get("scaling", [])) > 1:
-        lines += ["", "| N | clip s | naive s | cold s | warm s | naive RSS MB | cold RSS MB | warm RSS MB |",
-                  "|---|---|---|---|---|---|---|---|"]
-        for s in res["scaling"]:
-            def cell(k, f):
-                return f"{s[k][f]:.{0 if f == 'peak_rss_mb' else 1}f}" if k in s else "–"
-            lines.append(f"| {s['n']} | {s['seconds_per_clip']:g} | {cell('naive', 'seconds')} | "
-                         f"{cell('cold', 'seconds')} | {cell('warm', 'seconds')} | {cell('naive', 'peak_rss_mb')} | "
-                         f"{cell('cold', 'peak_rss_mb')} | {cell('warm', 'peak_rss_mb')} |")
-    return "\n".join(lines)
-
-
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--n", type=int, default=64, help="clips per set for the main measurement (default 64)")
@@ -401,16 +296,6 @@ def main(argv=None) -> int:
     print(table)
     log(f"wrote {out} and {readme}")
     return 0
-
-
-def write_readme(path: Path, table: str) -> None:
-    """Replace the table between the markers in bench/README.md (or write a minimal file)."""
-    start, end = "<!-- bench-table -->", "<!-- /bench-table -->"
-    text = path.read_text() if path.is_file() else f"# image-hear benchmark\n\n{start}\n{end}\n"
-    if start not in text:
-        text += f"\n{start}\n{end}\n"
-    head, rest = text.split(start, 1)
-    path.write_text(f"{head}{start}\n{table}\n{end}{rest.split(end, 1)[1]}")
 
 
 if __name__ == "__main__":

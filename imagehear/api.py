@@ -17,13 +17,11 @@ import numpy as np
 from imagehear import compute, protocol
 from imagehear.errors import ImageHearError
 
-COMMON = dict(weights_dir=None, device="auto", batch_size=8, cache_dir=None, seed=0, precision="fp32")
 
+def _backbone(name, weights_dir, device, cache_dir, **options):
+    from imagehear.backbones.lazy import lazy_backbone
 
-def _backbone(name, weights_dir, device, **options):
-    from imagehear.backbones import load_backbone, resolve_device
-
-    return load_backbone(name, weights_dir, resolve_device(device), **options)
+    return lazy_backbone(name, weights_dir, device, cache_dir, **options)
 
 
 def _embed(backbone, audio, sampling_rate, batch_size, cache_dir, precision, what="predictions"):
@@ -95,10 +93,10 @@ def clip_score_audio(predictions, images, sampling_rate=None, labels=None, weigh
                      batch_size=8, cache_dir=None, seed=0, precision="fp32") -> dict:
     """CS: 100 x mean cosine(Wav2CLIP(audio_i), CLIP(image_i)); ``labels`` adds per-class values."""
     _same_length(predictions, images, "predictions", "references (images)")
-    audio_model = _backbone("wav2clip", weights_dir, device)
+    audio_model = _backbone("wav2clip", weights_dir, device, cache_dir)
     audio = np.stack([e["embedding"] for e in _embed(audio_model, predictions, sampling_rate, batch_size,
                                                       cache_dir, precision)])
-    image = image_embeddings(images, _backbone("clip", weights_dir, device), cache_dir, precision)
+    image = image_embeddings(images, _backbone("clip", weights_dir, device, cache_dir), cache_dir, precision)
     labels = _labels(labels) if labels is not None else ["all"] * len(audio)
     entry, per_sample = compute.clip_score_entry(audio, image, labels, seed)
     if set(labels) == {"all"}:
@@ -109,7 +107,7 @@ def clip_score_audio(predictions, images, sampling_rate=None, labels=None, weigh
 
 def passt_logits(audio, sampling_rate=None, weights_dir=None, device="auto", batch_size=8, cache_dir=None,
                  precision="fp32", pad_to_10s=False, what="predictions") -> list[dict]:
-    model = _backbone("passt", weights_dir, device, pad_to_10s=pad_to_10s)
+    model = _backbone("passt", weights_dir, device, cache_dir, pad_to_10s=pad_to_10s)
     return _embed(model, audio, sampling_rate, batch_size, cache_dir, precision, what)
 
 
@@ -142,7 +140,7 @@ def kl(predictions, references, sampling_rate=None, reverse=False, weights_dir=N
 def fad(predictions, references, sampling_rate=None, weights_dir=None, device="auto", batch_size=8,
         cache_dir=None, seed=0, precision="fp32") -> dict:
     """Frechet audio distance between VGGish frames of two sets (sizes may differ)."""
-    model = _backbone("vggish", weights_dir, device)
+    model = _backbone("vggish", weights_dir, device, cache_dir)
     gen = [e["embedding"] for e in _embed(model, predictions, sampling_rate, batch_size, cache_dir, precision)]
     ref = [e["embedding"] for e in _embed(model, references, sampling_rate, batch_size, cache_dir, precision,
                                           "references")]

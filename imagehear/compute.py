@@ -12,8 +12,6 @@ suite, the CLI and the evaluate modules alike, so all three give the same number
 """
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from imagehear import protocol, scores
@@ -65,17 +63,27 @@ def kl_entry(ref_logits, gen_logits, labels, seed: int = 0, reverse: bool = Fals
     return entry, result.per_pair
 
 
+def _resampled_moments(frames: np.ndarray, owner: np.ndarray, clip_idx: np.ndarray):
+    """Mean and unbiased covariance of the frames of the resampled clips ``clip_idx``, duplicates
+    counted — equal to those of the concatenated frames, without copying them."""
+    weight = np.bincount(clip_idx, minlength=owner.max() + 1)[owner].astype(np.float64)
+    total = weight.sum()
+    mean = weight @ frames / total
+    centred = frames - mean
+    return mean, (centred * weight[:, None]).T @ centred / (total - 1)
+
+
 def frechet_entry(gen_clips: list[np.ndarray], ref_clips: list[np.ndarray], seed: int = 0,
                   n_resamples: int = N_RESAMPLES_SET) -> dict:
     """FD between frames pooled per set; the CI resamples whole clips (frames of a clip move together)."""
-    gen, ref = np.concatenate(gen_clips), np.concatenate(ref_clips)
+    gen, ref = np.concatenate(gen_clips).astype(np.float64), np.concatenate(ref_clips).astype(np.float64)
     value = scores.frechet_distance_from_embeddings(gen, ref, names=("generated", "reference"))
+    gen_owner = np.repeat(np.arange(len(gen_clips)), [len(c) for c in gen_clips])
+    ref_owner = np.repeat(np.arange(len(ref_clips)), [len(c) for c in ref_clips])
 
     def statistic(g_idx, r_idx):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", scores.FewSamplesWarning)  # warned once for the value itself
-            return scores.frechet_distance_from_embeddings(np.concatenate([gen_clips[i] for i in g_idx]),
-                                                           np.concatenate([ref_clips[i] for i in r_idx]))
+        return scores.frechet_distance(*_resampled_moments(gen, gen_owner, g_idx),
+                                       *_resampled_moments(ref, ref_owner, r_idx))
 
     ci = scores.bootstrap_ci(statistic, np.arange(len(gen_clips)), np.arange(len(ref_clips)),
                              n_resamples=n_resamples, seed=seed)

@@ -19,12 +19,41 @@ from imagehear.errors import DataError
 CHUNK = 1 << 20
 
 
+def cache_root() -> Path:
+    """``$IMAGEHEAR_CACHE``, else ``$XDG_CACHE_HOME/imagehear`` (``~/.cache/imagehear``)."""
+    if os.environ.get("IMAGEHEAR_CACHE"):
+        return Path(os.environ["IMAGEHEAR_CACHE"]).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache"))) / "imagehear"
+
+
 def sha256_file(path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(CHUNK), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def remembered_sha256(path) -> str:
+    """SHA-256 of a large file, remembered by (path, size, mtime): weights are hashed once, not per run."""
+    import json
+
+    path = Path(path).resolve()
+    stat = path.stat()
+    key = f"{path}|{stat.st_size}|{stat.st_mtime_ns}"
+    store = cache_root() / "sha256.json"
+    try:
+        memo = json.loads(store.read_text())
+    except (OSError, ValueError):
+        memo = {}
+    if key not in memo:
+        memo[key] = sha256_file(path)
+        store.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=store.parent, suffix=".part")
+        with os.fdopen(fd, "w") as fh:
+            json.dump(memo, fh)
+        os.replace(tmp, store)
+    return memo[key]
 
 
 def is_url(source: str) -> bool:

@@ -31,9 +31,9 @@ PRECISIONS = ("fp32", "bf16", "fp16")
 
 
 def default_cache_dir() -> Path:
-    root = os.environ.get("IMAGEHEAR_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "imagehear")
-    return Path(root) / "embeddings"
+    from imagehear.download import cache_root
+
+    return cache_root() / "embeddings"
 
 
 class EmbeddingCache:

@@ -54,7 +54,7 @@ def protocol_config(metrics, backbones: dict, seed: int, precision: str, n_resam
         "protocol": protocol.PROTOCOL_VERSION,
         "metrics": {m: PROTOCOL_TEXT[m] for m in metrics},
         "resampler": RESAMPLER,
-        "sample_rates": {name: b.sample_rate for name, b in backbones.items() if hasattr(b, "sample_rate")},
+        "sample_rates": {name: b.sample_rate for name, b in backbones.items() if getattr(b, "sample_rate", None)},
         "backbones": {name: b.config() for name, b in backbones.items()},
         "precision": precision,
         "bootstrap": {"method": "percentile", "confidence": 0.95, "seed": seed, **n_resamples},

@@ -87,7 +87,7 @@ def validated_rows(folder: Path, skip_invalid: bool, progress: bool):
 
 
 class _Backbones:
-    """Loads each backbone once, on first use."""
+    """One lazy backbone per name: built only if some clip is not cached yet."""
 
     def __init__(self, options: Options):
         from imagehear.backbones import resolve_device
@@ -97,10 +97,11 @@ class _Backbones:
 
     def __getitem__(self, name):
         if name not in self.loaded:
-            from imagehear.backbones import load_backbone
+            from imagehear.backbones.lazy import lazy_backbone
 
             extra = {"pad_to_10s": self.options.pad_to_10s} if name == "passt" else {}
-            self.loaded[name] = load_backbone(name, self.options.weights_dir, self.device, **extra)
+            self.loaded[name] = lazy_backbone(name, self.options.weights_dir, self.device, self.options.cache_dir,
+                                              **extra)
         return self.loaded[name]
 
 

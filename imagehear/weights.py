@@ -23,7 +23,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from imagehear.download import fetch, sha256_file
+from imagehear.download import fetch, remembered_sha256
 from imagehear.errors import WeightsError
 
 
@@ -89,7 +89,7 @@ def is_offline() -> bool:
 def folder_sha256(folder: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(f"{path.relative_to(folder).as_posix()}\0{sha256_file(path)}\n".encode())
+        digest.update(f"{path.relative_to(folder).as_posix()}\0{remembered_sha256(path)}\n".encode())
     return digest.hexdigest()
 
 
@@ -116,14 +116,14 @@ def resolve(name: str, weights_dir=None) -> ResolvedWeights:
     if weights_dir is not None:
         local = weights_dir / entry.file_name
         if entry.kind == "file" and local.is_file():
-            return ResolvedWeights(entry, local, sha256_file(local), "weights_dir")
+            return ResolvedWeights(entry, local, remembered_sha256(local), "weights_dir")
         if entry.kind == "hf" and (local / "config.json").is_file():
             return ResolvedWeights(entry, local, folder_sha256(local), "weights_dir")
     if entry.kind == "hf":
         return _resolve_hub(entry, weights_dir)
     cached = torch_hub_checkpoints() / entry.file_name
     if cached.is_file():
-        digest = sha256_file(cached)
+        digest = remembered_sha256(cached)
         if (entry.sha256 is None or digest == entry.sha256) and (
                 entry.sha256_prefix is None or digest.startswith(entry.sha256_prefix)):
             return ResolvedWeights(entry, cached, digest, "cache")
@@ -132,7 +132,7 @@ def resolve(name: str, weights_dir=None) -> ResolvedWeights:
     if is_offline():
         raise _offline_error(entry, weights_dir)
     fetch(entry.source, cached, entry.sha256, error=WeightsError, desc=entry.file_name)
-    digest = sha256_file(cached)
+    digest = remembered_sha256(cached)
     if entry.sha256_prefix and not digest.startswith(entry.sha256_prefix):
         cached.unlink()
         raise WeightsError(f"{entry.file_name}: checksum mismatch for {entry.source} (sha256 {digest} does not "

@@ -15,6 +15,18 @@ SHARED_IMAGES = SHARED / "image_hear" / "images"
 SHARED_AUDIO = sorted((SHARED / "audio").glob("*.wav"))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory):
+    """Tests never write into the user's ~/.cache/imagehear (embeddings, images, weight hashes)."""
+    old = os.environ.get("IMAGEHEAR_CACHE")
+    os.environ["IMAGEHEAR_CACHE"] = str(tmp_path_factory.mktemp("imagehear_cache"))
+    yield
+    if old is None:
+        os.environ.pop("IMAGEHEAR_CACHE", None)
+    else:
+        os.environ["IMAGEHEAR_CACHE"] = old
+
+
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     if not SHARED_IMAGES.is_dir():

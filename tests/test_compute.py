@@ -1,0 +1,31 @@
+import numpy as np
+
+from imagehear import compute, scores
+
+
+def test_fad_bootstrap_by_clip_weights_equals_concatenating_resampled_clips():
+    rng = np.random.default_rng(3)
+    gen = [rng.normal(size=(int(rng.integers(3, 9)), 6)) for _ in range(12)]
+    ref = [rng.normal(0.3, 1.2, size=(int(rng.integers(3, 9)), 6)) for _ in range(9)]
+    entry = compute.frechet_entry(gen, ref, seed=5, n_resamples=40)
+
+    def concatenated(g_idx, r_idx):
+        return scores.frechet_distance_from_embeddings(np.concatenate([gen[i] for i in g_idx]),
+                                                       np.concatenate([ref[i] for i in r_idx]))
+
+    expected = scores.bootstrap_ci(concatenated, np.arange(12), np.arange(9), n_resamples=40, seed=5)
+    np.testing.assert_allclose(entry["ci95"], expected, rtol=1e-9)
+    assert entry["value"] == scores.frechet_distance_from_embeddings(np.concatenate(gen), np.concatenate(ref))
+    assert entry["n_generated"] == sum(len(c) for c in gen) and entry["n_reference_clips"] == 9
+
+
+def test_entries_carry_per_class_values_and_cis():
+    rng = np.random.default_rng(0)
+    labels = ["Dog", "Cat", "Dog", "Rain"]
+    entry, per_sample = compute.clip_score_entry(rng.normal(size=(4, 8)), rng.normal(size=(4, 8)), labels)
+    assert entry["per_class"]["Dog"] == np.mean(per_sample[[0, 2]])
+    assert entry["ci95"][0] <= entry["value"] <= entry["ci95"][1]
+    text = rng.normal(size=(30, 8))
+    clap, _ = compute.clap_score_entry(rng.normal(size=(4, 8)), text, labels)
+    assert set(clap["per_class"]) == {"Cat", "Dog", "Rain"}
+    assert compute.clap_prompts()[0] == "This is a sound of accordion."

@@ -90,7 +90,7 @@ def image_embeddings(images, backbone, cache_dir=None, precision="fp32") -> np.n
 
 
 def clip_score_audio(predictions, images, sampling_rate=None, labels=None, weights_dir=None, device="auto",
-                     batch_size=8, cache_dir=None, seed=0, precision="fp32") -> dict:
+                     batch_size=None, cache_dir=None, seed=0, precision="fp32") -> dict:
     """CS: 100 x mean cosine(Wav2CLIP(audio_i), CLIP(image_i)); ``labels`` adds per-class values."""
     _same_length(predictions, images, "predictions", "references (images)")
     audio_model = _backbone("wav2clip", weights_dir, device, cache_dir)
@@ -105,13 +105,13 @@ def clip_score_audio(predictions, images, sampling_rate=None, labels=None, weigh
             "per_class": entry.get("per_class"), "per_sample": per_sample.tolist()}
 
 
-def passt_logits(audio, sampling_rate=None, weights_dir=None, device="auto", batch_size=8, cache_dir=None,
+def passt_logits(audio, sampling_rate=None, weights_dir=None, device="auto", batch_size=None, cache_dir=None,
                  precision="fp32", pad_to_10s=False, what="predictions") -> list[dict]:
     model = _backbone("passt", weights_dir, device, cache_dir, pad_to_10s=pad_to_10s)
     return _embed(model, audio, sampling_rate, batch_size, cache_dir, precision, what)
 
 
-def passt_accuracy(predictions, references, sampling_rate=None, weights_dir=None, device="auto", batch_size=8,
+def passt_accuracy(predictions, references, sampling_rate=None, weights_dir=None, device="auto", batch_size=None,
                    cache_dir=None, seed=0, precision="fp32", pad_to_10s=False) -> dict:
     """PaSST top-1 accuracy (%) of clips against IMAGE HEAR class names or ids."""
     _same_length(predictions, references, "predictions", "references (labels)")
@@ -124,7 +124,7 @@ def passt_accuracy(predictions, references, sampling_rate=None, weights_dir=None
 
 
 def kl(predictions, references, sampling_rate=None, reverse=False, weights_dir=None, device="auto",
-       batch_size=8, cache_dir=None, seed=0, precision="fp32", pad_to_10s=False) -> dict:
+       batch_size=None, cache_dir=None, seed=0, precision="fp32", pad_to_10s=False) -> dict:
     """Mean KL(ref||gen) over (reference_i, prediction_i) pairs of PaSST label distributions."""
     _same_length(predictions, references, "predictions", "references (reference audio)")
     kw = dict(sampling_rate=sampling_rate, weights_dir=weights_dir, device=device, batch_size=batch_size,
@@ -137,7 +137,7 @@ def kl(predictions, references, sampling_rate=None, reverse=False, weights_dir=N
             "per_pair": per_pair.tolist()}
 
 
-def fad(predictions, references, sampling_rate=None, weights_dir=None, device="auto", batch_size=8,
+def fad(predictions, references, sampling_rate=None, weights_dir=None, device="auto", batch_size=None,
         cache_dir=None, seed=0, precision="fp32") -> dict:
     """Frechet audio distance between VGGish frames of two sets (sizes may differ)."""
     model = _backbone("vggish", weights_dir, device, cache_dir)

@@ -112,7 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="results file (default GENERATED_DIR/results.json)")
     p.add_argument("--weights-dir", help="folder with upstream weight files (also IMAGEHEAR_WEIGHTS)")
     p.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, mps or auto (default)")
-    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--batch-size", type=int, default=None, help="clips per forward pass (default: 1 on CPU, "
+                   "where it is fastest, 16 on GPUs)")
     p.add_argument("--cache-dir", help="embedding cache (default ~/.cache/imagehear/embeddings)")
     p.add_argument("--source", help="dataset image source (see `image-hear dataset --help`)")
     p.add_argument("--model-name", default=None, help="name shown in results and on the leaderboard")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from imagehear import protocol, scores
+from imagehear.errors import ImageHearError
 
 N_RESAMPLES = 1000      # per-sample scores: cheap
 N_RESAMPLES_SET = 100   # set-level scores (FAD, KAD): one full computation per resample
@@ -63,6 +64,12 @@ def kl_entry(ref_logits, gen_logits, labels, seed: int = 0, reverse: bool = Fals
     return entry, result.per_pair
 
 
+def _need_rows(metric: str, unit: str, n_generated: int, n_reference: int) -> None:
+    if min(n_generated, n_reference) < 2:
+        raise ImageHearError(f"{metric} needs at least 2 {unit} per set, got {n_generated} generated and "
+                             f"{n_reference} reference: score more (or longer) clips")
+
+
 def _resampled_moments(frames: np.ndarray, owner: np.ndarray, clip_idx: np.ndarray):
     """Mean and unbiased covariance of the frames of the resampled clips ``clip_idx``, duplicates
     counted — equal to those of the concatenated frames, without copying them."""
@@ -76,6 +83,7 @@ def _resampled_moments(frames: np.ndarray, owner: np.ndarray, clip_idx: np.ndarr
 def frechet_entry(gen_clips: list[np.ndarray], ref_clips: list[np.ndarray], seed: int = 0,
                   n_resamples: int = N_RESAMPLES_SET) -> dict:
     """FD between frames pooled per set; the CI resamples whole clips (frames of a clip move together)."""
+    _need_rows("FAD", "VGGish frames (0.96 s each)", sum(map(len, gen_clips)), sum(map(len, ref_clips)))
     gen, ref = np.concatenate(gen_clips).astype(np.float64), np.concatenate(ref_clips).astype(np.float64)
     value = scores.frechet_distance_from_embeddings(gen, ref, names=("generated", "reference"))
     gen_owner = np.repeat(np.arange(len(gen_clips)), [len(c) for c in gen_clips])
@@ -94,6 +102,7 @@ def frechet_entry(gen_clips: list[np.ndarray], ref_clips: list[np.ndarray], seed
 
 
 def kad_entry(gen_emb, ref_emb, seed: int = 0, n_resamples: int = N_RESAMPLES_SET) -> dict:
+    _need_rows("KAD", "clips", len(gen_emb), len(ref_emb))
     result = scores.kernel_audio_distance(ref_emb, gen_emb)
     entry = {"value": result.value, "n_generated": result.n_generated, "n_reference": result.n_reference,
              "bandwidth": result.bandwidth}

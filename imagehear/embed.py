@@ -170,7 +170,20 @@ def _stack(waves):
     return torch.stack(waves)
 
 
-def extract(backbone, items: list[AudioItem], cache_dir=None, batch_size: int = 8, precision: str = "fp32",
+def default_batch_size(device: str) -> int:
+    """Clips per forward pass when not given: 1 on CPU, 16 on accelerators.
+
+    On a CPU a transformer's activations for a batch of 10 s clips spill the caches:
+    PaSST measured 1.85 s/clip at batch 1 against 2.27 s/clip at batch 8 (2 cores, fp32).
+    On a GPU batches are what fill the device.
+
+    >>> default_batch_size("cpu"), default_batch_size("cuda:0")
+    (1, 16)
+    """
+    return 1 if str(device).startswith("cpu") else 16
+
+
+def extract(backbone, items: list[AudioItem], cache_dir=None, batch_size: int | None = None, precision: str = "fp32",
             num_workers: int | None = None, progress: bool = True, shard=None) -> list[dict[str, np.ndarray]]:
     """Run ``backbone`` over ``items``; return one dict of float32 arrays per item, in order.
 
@@ -204,6 +217,7 @@ def extract(backbone, items: list[AudioItem], cache_dir=None, batch_size: int = 
     if todo:
         lengths = [item.length_at(backbone.sample_rate) for item in todo]
         device = str(getattr(backbone, "device", "cpu"))
+        batch_size = batch_size or default_batch_size(device)
         if num_workers is None:  # decoding in parallel pays on a GPU box; on CPU it steals compute cores
             num_workers = min(4, os.cpu_count() or 1) if device.startswith("cuda") else 0
         batches = length_batches(lengths, batch_size)[shard.rank::shard.world]

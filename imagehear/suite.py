@@ -26,7 +26,7 @@ AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif")
 class Options:
     weights_dir: str | None = None
     device: str = "auto"
-    batch_size: int = 8
+    batch_size: int | None = None     # None: 1 on CPU, 16 on accelerators
     cache_dir: str | None = None       # embedding cache; False disables it
     source: str | None = None          # dataset image source
     pad_to_10s: bool = False

@@ -98,8 +98,9 @@ def child(phase: str, args: dict) -> dict:
         before = _cache_counts(cache)
         argv = ["evaluate", args["gen"], "--reference-dir", args["ref"], "--weights-dir", args["weights"],
                 "--cache-dir", str(cache), "--source", args["source"], "--metrics", args["metrics"],
-                "--out", args["out"], "--batch-size", str(args["batch_size"]), "--device", args["device"],
-                "--precision", args["precision"]]
+                "--out", args["out"], "--device", args["device"], "--precision", args["precision"]]
+        if args["batch_size"]:
+            argv += ["--batch-size", str(args["batch_size"])]
         profiler = cProfile.Profile()
         with open(os.devnull, "w") as devnull:
             saved, sys.stdout = sys.stdout, devnull
@@ -210,7 +211,7 @@ def parse_args(argv=None):
     p.add_argument("--naive-max-n", type=int, default=64, help="largest N the naive way is run at (default 64)")
     p.add_argument("--seconds", type=float, default=10.0, help="clip length in seconds (default 10)")
     p.add_argument("--device", default="cpu")
-    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--batch-size", type=int, default=None, help="default: image-hear's own (1 on CPU, 16 on GPU)")
     p.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "fp16"])
     p.add_argument("--out", default="bench/results.json")
     p.add_argument("--readme", default=None, help="Markdown table file (default: README.md next to --out)")

@@ -273,7 +273,7 @@ def markdown(res: dict) -> str:
     m = res["machine"]
     lines = [f"Machine: {m['cpu']}, {m['cores']} cores, torch {m['torch']} ({m['torch_threads']} threads), "
              f"N={n} generated + {n} reference clips of {main['seconds_per_clip']:g} s, precision "
-             f"{res['options']['precision']}, batch {res['options']['batch_size']}.", "",
+             f"{res['options']['precision']}, batch {res['options']['batch_size'] or 'auto'}.", "",
              "| run | N | seconds | clips/s | speed-up | peak RSS MB | backbone forwards (new cache entries) |",
              "|---|---|---|---|---|---|---|"]
     for key, label in (("naive", "(a) naive upstream"), ("cold", "(b) image-hear cold"), ("warm", "(c) warm cache"),

@@ -1,6 +1,8 @@
 import numpy as np
+import pytest
 
 from imagehear import compute, scores
+from imagehear.errors import ImageHearError
 
 
 def test_fad_bootstrap_by_clip_weights_equals_concatenating_resampled_clips():
@@ -29,3 +31,11 @@ def test_entries_carry_per_class_values_and_cis():
     clap, _ = compute.clap_score_entry(rng.normal(size=(4, 8)), text, labels)
     assert set(clap["per_class"]) == {"Cat", "Dog", "Rain"}
     assert compute.clap_prompts()[0] == "This is a sound of accordion."
+
+
+def test_too_few_frames_or_clips_is_a_clear_error():
+    one_frame = [np.ones((1, 4))]
+    with pytest.raises(ImageHearError, match="FAD needs at least 2 VGGish frames"):
+        compute.frechet_entry(one_frame, [np.ones((3, 4))])
+    with pytest.raises(ImageHearError, match="KAD needs at least 2 clips per set, got 1 generated"):
+        compute.kad_entry(np.ones((1, 4)), np.ones((5, 4)))

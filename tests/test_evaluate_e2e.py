@@ -123,18 +123,20 @@ def test_evaluate_modules_agree_with_cli(module, cli_results, generated, weights
     gen, ref, rows = generated
     metric = evaluate.load(str(REPO / "metrics" / module))
     paths = [str(gen / r.file) for r in rows]
+    arrays = [sf.read(p, dtype="float32")[0] for p in paths]
+    arrays = [a.mean(axis=1) if a.ndim == 2 else a for a in arrays]  # mono, as the protocol mixes it
     kw = dict(weights_dir=str(weights_dir), device="cpu", cache_dir=str(tmp_path / "cache"))
     if module == "clip_score_audio":
         images = [str(shared_dir / "image_hear" / "images" / r.image) for r in rows]
         out = metric.compute(predictions=paths, references=images, labels=[r.label for r in rows], **kw)
         assert out["clip_score"] == pytest.approx(results["metrics"]["clip_score"]["value"], abs=1e-5)
         assert out["per_class"] == pytest.approx(results["metrics"]["clip_score"]["per_class"], abs=1e-5)
+        pil = [Image.open(p) for p in images]
+        out2 = metric.compute(predictions=arrays, references=pil, sampling_rate=RATE, **kw)
+        assert out2["per_sample"] == pytest.approx(out["per_sample"], abs=1e-4)
     elif module == "passt_accuracy":
         out = metric.compute(predictions=paths, references=[r.label for r in rows], **kw)
         assert out["accuracy"] == pytest.approx(results["metrics"]["accuracy"]["value"])
-        # arrays with a sampling rate give the same as paths
-        arrays = [sf.read(p, dtype="float32")[0] for p in paths]
-        arrays = [a.mean(axis=1) if a.ndim == 2 else a for a in arrays]
         out2 = metric.compute(predictions=arrays, references=[protocol.CLASS_NAMES.index(r.label) for r in rows],
                               sampling_rate=RATE, **kw)
         assert out2["predicted"] == out["predicted"]
@@ -142,11 +144,18 @@ def test_evaluate_modules_agree_with_cli(module, cli_results, generated, weights
         refs = [str((ref / r.file).with_suffix(".flac")) for r in rows[:5]]
         out = metric.compute(predictions=paths[:5], references=refs, **kw)
         assert out["kl"] == pytest.approx(results["metrics"]["kl"]["value"], rel=1e-6)
+        ref_arrays = [sf.read(p, dtype="float32")[0] for p in refs]
+        out2 = metric.compute(predictions=arrays[:5], references=ref_arrays, sampling_rate=RATE, **kw)
+        assert out2["kl"] == pytest.approx(out["kl"], rel=1e-4)
     else:
         refs = sorted(str(p) for p in ref.rglob("*") if p.suffix in (".flac", ".wav"))
         with pytest.warns(scores.FewSamplesWarning):
             out = metric.compute(predictions=paths, references=refs, **kw)
         assert out["fad"] == pytest.approx(results["metrics"]["fad"]["value"], rel=1e-4)  # batch sizes differ: fp32 sums
+        ref_arrays = [sf.read(p, dtype="float32")[0] for p in refs]
+        with pytest.warns(scores.FewSamplesWarning):
+            out2 = metric.compute(predictions=arrays, references=ref_arrays, sampling_rate=RATE, **kw)
+        assert out2["fad"] == pytest.approx(out["fad"], rel=1e-3)
 
 
 def test_warm_cache_rerun_is_identical(cli_results, generated, weights_dir, shared_dir):

@@ -45,7 +45,7 @@ class ClipScoreAudio(api.DirectInputs, evaluate.Metric):
             reference_urls=["https://arxiv.org/abs/2211.03089"])
 
     def _compute(self, predictions, references, sampling_rate=None, labels=None, weights_dir=None,
-                 device="auto", batch_size=8, cache_dir=None, seed=0):
+                 device="auto", batch_size=None, cache_dir=None, seed=0):
         return api.clip_score_audio(predictions, references, sampling_rate=sampling_rate, labels=labels,
                                     weights_dir=weights_dir, device=device, batch_size=batch_size,
                                     cache_dir=cache_dir, seed=seed)

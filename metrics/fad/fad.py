@@ -39,6 +39,6 @@ class FAD(api.DirectInputs, evaluate.Metric):
             reference_urls=["https://arxiv.org/abs/1812.08466"])
 
     def _compute(self, predictions, references, sampling_rate=None, weights_dir=None, device="auto",
-                 batch_size=8, cache_dir=None, seed=0):
+                 batch_size=None, cache_dir=None, seed=0):
         return api.fad(predictions, references, sampling_rate=sampling_rate, weights_dir=weights_dir,
                        device=device, batch_size=batch_size, cache_dir=cache_dir, seed=seed)

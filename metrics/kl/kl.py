@@ -38,6 +38,6 @@ class KL(api.DirectInputs, evaluate.Metric):
             reference_urls=["https://github.com/kkoutini/PaSST"])
 
     def _compute(self, predictions, references, sampling_rate=None, reverse=False, weights_dir=None,
-                 device="auto", batch_size=8, cache_dir=None, seed=0, pad_to_10s=False):
+                 device="auto", batch_size=None, cache_dir=None, seed=0, pad_to_10s=False):
         return api.kl(predictions, references, sampling_rate=sampling_rate, reverse=reverse, weights_dir=weights_dir,
                       device=device, batch_size=batch_size, cache_dir=cache_dir, seed=seed, pad_to_10s=pad_to_10s)

@@ -44,7 +44,7 @@ class PasstAccuracy(api.DirectInputs, evaluate.Metric):
             reference_urls=["https://arxiv.org/abs/2211.03089", "https://github.com/kkoutini/PaSST"])
 
     def _compute(self, predictions, references, sampling_rate=None, weights_dir=None, device="auto",
-                 batch_size=8, cache_dir=None, seed=0, pad_to_10s=False):
+                 batch_size=None, cache_dir=None, seed=0, pad_to_10s=False):
         return api.passt_accuracy(predictions, references, sampling_rate=sampling_rate, weights_dir=weights_dir,
                                   device=device, batch_size=batch_size, cache_dir=cache_dir, seed=seed,
                                   pad_to_10s=pad_to_10s)

@@ -120,9 +120,22 @@ def read_manifest(path: Path) -> list[PlanRow]:
 
 
 def plan_coverage(rows, per_class: int = CLIPS_PER_CLASS) -> dict:
-    """How a manifest compares with the full plan: complete, or what is missing per class."""
+    """How a manifest compares with the full plan: complete, or what is missing per class.
+
+    Complete means every class has ``per_class`` clips *and* uses its images as the plan
+    does (image j mod n), so a manifest that leans on one image per class is not complete.
+    """
     counts = {name: 0 for name in CLASS_NAMES}
+    usage: dict[tuple[str, str], int] = {}
     for r in rows:
         counts[r.label] += 1
+        usage[(r.label, r.image)] = usage.get((r.label, r.image), 0) + 1
     missing = {name: per_class - n for name, n in counts.items() if n < per_class}
-    return {"complete": not missing, "per_class_counts": counts, "missing_per_class": missing}
+    planned: dict[tuple[str, str], int] = {}
+    for r in generation_plan(per_class):
+        planned[(r.label, r.image)] = planned.get((r.label, r.image), 0) + 1
+    off_plan = sorted(f"{label}/{image}: {usage.get((label, image), 0)} clips, plan {n}"
+                      for (label, image), n in planned.items()
+                      if counts[label] >= per_class and usage.get((label, image), 0) != n)
+    return {"complete": not missing and not off_plan, "per_class_counts": counts, "missing_per_class": missing,
+            "image_use_off_plan": off_plan}

@@ -7,6 +7,7 @@ PaSST runs once per clip and feeds accuracy, KL and KAD.
 from __future__ import annotations
 
 import datetime
+import platform
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,16 +75,15 @@ def pair_reference(rows, reference_dir) -> tuple[dict[str, Path], list[str], lis
 def validated_rows(folder: Path, skip_invalid: bool, progress: bool):
     from imagehear.check import check_generated
 
-    rows = protocol.read_manifest(folder)
-    report = check_generated(folder, progress=progress)
+    report = check_generated(folder, progress=progress)  # reads and validates the manifest first
     if not report.ok and not skip_invalid:
         raise ManifestError(f"{folder} has invalid clips; fix them or pass --skip-invalid:\n{report.text()}")
     invalid = report.invalid_files()
     skipped = [{"file": p.file, "reason": f"{p.kind}: {p.message}"} for p in report.problems if p.is_error]
-    kept = [r for r in rows if r.file not in invalid]
+    kept = [r for r in protocol.read_manifest(folder) if r.file not in invalid]
     if not kept:
         raise ManifestError(f"{folder}: no valid clips left to score")
-    return rows, kept, skipped
+    return kept, skipped
 
 
 class _Backbones:
@@ -138,15 +138,14 @@ def evaluate_generated(generated_dir, reference_dir=None, metrics=None, skip_inv
                        options: Options | None = None) -> tuple[dict, list[dict]]:
     """Score a generated folder (with ``manifest.csv``); return (results, per-sample rows)."""
     from imagehear import __version__
-    from imagehear.environment import device_record, package_versions, protocol_config
-
     from imagehear.distributed import current_shard
+    from imagehear.environment import device_record, package_versions, protocol_config
 
     options = options or Options()
     if options.shard is None:
         options.shard = current_shard(options.device)
     folder = Path(generated_dir)
-    all_rows, rows, skipped = validated_rows(folder, skip_invalid, options.progress)
+    rows, skipped = validated_rows(folder, skip_invalid, options.progress)
     names = select_metrics(metrics, reference_dir is not None)
     labels = [r.label for r in rows]
     gen_paths = [folder / r.file for r in rows]
@@ -183,11 +182,11 @@ def evaluate_generated(generated_dir, reference_dir=None, metrics=None, skip_inv
         "model": {"name": options.model.get("name") or folder.resolve().name, "paper": options.model.get("paper"),
                   "code": options.model.get("code")},
         "complete": coverage["complete"] and not skipped, "n_samples": len(rows),
-        "coverage": {"per_class_counts": coverage["per_class_counts"], "missing_per_class": coverage["missing_per_class"]},
+        "coverage": {k: v for k, v in coverage.items() if k != "complete"},
         "skipped": skipped, "metrics": out,
         "config": protocol_config(names, backbones.loaded, seed, options.precision,
                                   {"n_resamples": compute.N_RESAMPLES, "n_resamples_set": compute.N_RESAMPLES_SET}),
-        "environment": {"python": __import__("platform").python_version(), "packages": package_versions(),
+        "environment": {"python": platform.python_version(), "packages": package_versions(),
                         **device_record(backbones.device), "processes": options.shard.world,
                         "weights": {n: b.weights.record() for n, b in backbones.loaded.items()}},
     }

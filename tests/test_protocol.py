@@ -72,3 +72,11 @@ def test_coverage_of_a_subset():
     assert not cov["complete"]
     assert cov["per_class_counts"]["Dog"] == 3 and cov["missing_per_class"]["Dog"] == 117
     assert protocol.plan_coverage(protocol.generation_plan())["complete"]
+
+
+def test_full_count_with_skewed_image_use_is_not_complete():
+    rows = [protocol.PlanRow(r.file, r.label, protocol.CLASSES[r.label].images[0]) if r.label == "Dog" else r
+            for r in protocol.generation_plan()]
+    cov = protocol.plan_coverage(rows)
+    assert not cov["complete"] and cov["missing_per_class"] == {}
+    assert cov["image_use_off_plan"][0] == "Dog/dog1.jpg: 120 clips, plan 40"

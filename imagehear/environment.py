@@ -56,7 +56,8 @@ def protocol_config(metrics, backbones: dict, seed: int, precision: str, n_resam
         "resampler": RESAMPLER,
         "sample_rates": {name: b.sample_rate for name, b in backbones.items() if getattr(b, "sample_rate", None)},
         "backbones": {name: b.config() for name, b in backbones.items()},
-        "precision": precision,
+        "precision": precision if precision == "fp32" else
+        f"{precision} autocast (opt-in; measured deviation from fp32 in bench/precision.md)",
         "bootstrap": {"method": "percentile", "confidence": 0.95, "seed": seed, **n_resamples},
         "pairing": "reference files matched to generated ones by relative path without extension",
         "excluded_audioset_indices": list(protocol.EXCLUDED_AUDIOSET_INDICES),

@@ -67,16 +67,12 @@ def _image_key(img) -> tuple[str, object]:
     raise ImageHearError(f"images must be file paths or PIL images, got {type(img).__name__}")
 
 
-def _open_rgb(item):
-    from PIL import Image, UnidentifiedImageError
+def _open(item):
+    """Paths are decoded here (errors name the file); CLIP's preprocessing converts to RGB after
+    its resize and crop, as OpenAI's does, so images are passed on unconverted."""
+    from imagehear.backbones.clip import load_image
 
-    if isinstance(item, Path):
-        try:
-            with Image.open(item) as im:
-                return im.convert("RGB")
-        except (UnidentifiedImageError, OSError) as exc:
-            raise ImageHearError(f"{item}: unreadable image ({exc})") from None
-    return item.convert("RGB")
+    return load_image(item) if isinstance(item, Path) else item
 
 
 def image_embeddings(images, backbone, cache_dir=None, precision="fp32") -> np.ndarray:
@@ -84,7 +80,7 @@ def image_embeddings(images, backbone, cache_dir=None, precision="fp32") -> np.n
     from imagehear.embed import extract_keyed
 
     keyed = [_image_key(img) for img in images]
-    out = extract_keyed(backbone, dict(keyed), lambda items: backbone.embed_images([_open_rgb(i) for i in items]),
+    out = extract_keyed(backbone, dict(keyed), lambda items: backbone.embed_images([_open(i) for i in items]),
                         cache_dir=cache_dir, precision=precision)
     return np.stack([out[h] for h, _ in keyed])
 

@@ -151,3 +151,18 @@ def _resolve_hub(entry: WeightsEntry, weights_dir: Path | None) -> ResolvedWeigh
         raise WeightsError(f"{entry.source}: could not get it from the Hugging Face hub ({exc}); "
                            f"save it with save_pretrained into --weights-dir DIR/{entry.file_name}") from None
     return ResolvedWeights(entry, folder, folder_sha256(folder), "cache")
+
+
+def read_state_dict(path, what: str) -> dict:
+    """``torch.load`` a flat state-dict checkpoint; a corrupt or foreign file is a WeightsError."""
+    import torch
+
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises several types for corrupt or foreign files
+        detail = " ".join(str(exc).split())[:200]  # one line, as the CLI prints it
+        raise WeightsError(f"{path}: not a readable {what} checkpoint ({detail}); "
+                           "delete it and download it again") from None
+    if not isinstance(state, dict):
+        raise WeightsError(f"{path}: expected a state dict, got {type(state).__name__}; delete it and download it again")
+    return state

@@ -114,18 +114,6 @@ def build_net():
     return net
 
 
-def read_checkpoint(path) -> dict:
-    """``torch.load`` the release checkpoint (a flat state dict), as hear21passt's ``load_pretrained``."""
-    import torch
-
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises several types for corrupt or foreign files
-        raise WeightsError(f"{path}: not a readable PaSST checkpoint ({exc}); delete it and download it again") from None
-    if not isinstance(state, dict):
-        raise WeightsError(f"{path}: expected a state dict, got {type(state).__name__}; delete it and download it again")
-    return state
-
 
 def load_into(net, state: dict, path) -> None:
     """Apply hear21passt's checkpoint filters, then load strictly (any missing or extra key is an error)."""
@@ -202,13 +190,13 @@ class PaSSTBackbone:
 def load(weights_dir=None, device: str = "cpu", pad_to_10s: bool = False, attention: str = "sdpa") -> PaSSTBackbone:
     """Load PaSST through the weights registry (``passt-s-f128-p16-s10-ap.476-swa.pt``), eval mode."""
     from imagehear.backbones import resolve_device
-    from imagehear.weights import resolve
+    from imagehear.weights import read_state_dict, resolve
 
     if attention not in ATTENTION:
         raise ImageHearError(f"passt: attention must be one of {ATTENTION}, got {attention!r}")
     device = resolve_device(device)  # "auto" → cuda, mps or cpu
     weights = resolve("passt", weights_dir)
-    state = read_checkpoint(weights.path)  # before the 3 s model build, so a bad file fails fast
+    state = read_state_dict(weights.path, "PaSST")  # before the 3 s model build, so a bad file fails fast
     net = build_net()
     load_into(net, state, weights.path)
     if attention == "sdpa":

@@ -103,28 +103,17 @@ def build_net():
     return VGG(make_layers(), postprocess=False)
 
 
-def read_checkpoint(path) -> dict:
-    import torch
-
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises several types for corrupt or foreign files
-        raise WeightsError(f"{path}: not a readable VGGish checkpoint ({exc}); delete it and download it again") from None
-    if not isinstance(state, dict):
-        raise WeightsError(f"{path}: expected a state dict, got {type(state).__name__}; delete it and download it again")
-    return state
-
 
 def load(weights_dir=None, device: str = "cpu") -> VGGishBackbone:
     """Load VGGish through the weights registry (``vggish-10086976.pth``), eval mode, final ReLU removed."""
     import torch
 
     from imagehear.backbones import resolve_device
-    from imagehear.weights import resolve
+    from imagehear.weights import read_state_dict, resolve
 
     device = resolve_device(device)  # "auto" → cuda, mps or cpu
     weights = resolve("vggish", weights_dir)
-    state = read_checkpoint(weights.path)
+    state = read_state_dict(weights.path, "VGGish")
     net = build_net()
     try:
         net.load_state_dict(state, strict=True)  # torchvggish.vggish() loads the file the same way

@@ -41,7 +41,16 @@ def _escape(text) -> str:
 
 
 def _num(value, decimals: int) -> str:
-    return f"{value:.{decimals}f}" if isinstance(value, (int, float)) and math.isfinite(value) else "—"
+    """Fixed decimals; values too small for them keep 3 significant digits (never a bare 0.000).
+
+    >>> _num(6.4123, 3), _num(6.87e-05, 3), _num(0.0, 3), _num(float("nan"), 2)
+    ('6.412', '6.87e-05', '0.000', '—')
+    """
+    if not (isinstance(value, (int, float)) and math.isfinite(value)):
+        return "—"
+    if value != 0 and abs(value) < 0.5 * 10 ** -decimals:
+        return f"{value:.3g}"
+    return f"{value:.{decimals}f}"
 
 
 def _count(entry: dict) -> str:

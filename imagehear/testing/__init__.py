@@ -12,6 +12,25 @@ from pathlib import Path
 
 from imagehear.backbones import BACKBONES
 
+SIZES = ("tiny", "full")  # "full": the released architecture sizes; "tiny": small configs where possible
+
+
+def check_size(size: str) -> None:
+    if size not in SIZES:
+        raise ValueError(f"size must be one of {SIZES}, got {size!r}")
+
+
+def save_checkpoint(state: dict, backbone: str, weights_dir) -> Path:
+    """Save a state dict as ``weights_dir/<upstream file name of backbone>`` (torch.save, as released)."""
+    import torch
+
+    from imagehear.weights import REGISTRY
+
+    path = Path(weights_dir) / REGISTRY[backbone].file_name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(state, path)
+    return path
+
 
 def make_weights_dir(weights_dir, backbones=BACKBONES, size: str = "tiny", seed: int = 0) -> Path:
     """Write random weights for ``backbones`` into ``weights_dir`` (``size``: tiny or full)."""

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from imagehear.weights import REGISTRY
-
-SIZES = ("tiny", "full")
+from imagehear.testing import check_size, save_checkpoint
 
 
 def write_random_weights(weights_dir, size: str = "tiny", seed: int = 0) -> Path:
@@ -22,8 +20,7 @@ def write_random_weights(weights_dir, size: str = "tiny", seed: int = 0) -> Path
 
     from imagehear.backbones.passt import build_net
 
-    if size not in SIZES:
-        raise ValueError(f"size must be one of {SIZES}, got {size!r}")
+    check_size(size)
     torch.manual_seed(seed)
     net = build_net()
     with torch.no_grad():
@@ -31,7 +28,4 @@ def write_random_weights(weights_dir, size: str = "tiny", seed: int = 0) -> Path
         # parameter so that a loader that skipped any tensor could not pass a parity test
         for param in net.parameters():
             param.add_(torch.randn_like(param) * 0.02)
-    path = Path(weights_dir) / REGISTRY["passt"].file_name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(net.state_dict(), path)
-    return path
+    return save_checkpoint(net.state_dict(), "passt", weights_dir)

@@ -38,11 +38,7 @@ def random_state_dict(seed: int = 0) -> dict:
 
 def write_random_weights(weights_dir, size: str = "tiny", seed: int = 0) -> Path:
     """Write ``weights_dir/Wav2CLIP.pt``; ``size`` is accepted for symmetry (tiny == full)."""
-    import torch
+    from imagehear.testing import check_size, save_checkpoint
 
-    if size not in ("tiny", "full"):
-        raise ValueError(f"size must be 'tiny' or 'full', got {size!r}")
-    path = Path(weights_dir) / "Wav2CLIP.pt"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(random_state_dict(seed), path)
-    return path
+    check_size(size)
+    return save_checkpoint(random_state_dict(seed), "wav2clip", weights_dir)

@@ -18,7 +18,6 @@ from imagehear.audio import load_audio  # noqa: E402
 from imagehear.backbones import load_backbone  # noqa: E402
 from imagehear.backbones.clap import SAMPLE_RATE  # noqa: E402
 from imagehear.errors import AudioError, WeightsError  # noqa: E402
-from imagehear.testing.clap import write_random_weights  # noqa: E402
 
 from tests.conftest import SHARED_AUDIO  # noqa: E402
 
@@ -27,24 +26,15 @@ normalise = torch.nn.functional.normalize
 
 
 @pytest.fixture(scope="module")
-def clap_dir(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as mp:  # offline for this module only, restored afterwards
-        mp.setenv("HF_HUB_OFFLINE", "1")
-        weights_dir = tmp_path_factory.mktemp("clap_weights")
-        write_random_weights(weights_dir, size="tiny", seed=0)
-        yield weights_dir
+def clap_bb(offline_weights_dir):
+    return load_backbone("clap", weights_dir=offline_weights_dir)
 
 
 @pytest.fixture(scope="module")
-def clap_bb(clap_dir):
-    return load_backbone("clap", weights_dir=clap_dir)
-
-
-@pytest.fixture(scope="module")
-def reference(clap_dir):
+def reference(offline_weights_dir):
     from transformers import ClapModel, ClapProcessor
 
-    folder = clap_dir / "clap-htsat-unfused"
+    folder = offline_weights_dir / "clap-htsat-unfused"
     return ClapModel.from_pretrained(folder).eval(), ClapProcessor.from_pretrained(folder)
 
 
@@ -119,11 +109,11 @@ def test_config_and_bad_input(clap_bb):
         clap_bb(torch.zeros(4800))
 
 
-def test_fused_or_broken_folder_is_a_weights_error(clap_dir, tmp_path):
+def test_fused_or_broken_folder_is_a_weights_error(offline_weights_dir, tmp_path):
     import json
 
     folder = tmp_path / "clap-htsat-unfused"
-    shutil.copytree(clap_dir / "clap-htsat-unfused", folder)
+    shutil.copytree(offline_weights_dir / "clap-htsat-unfused", folder)
     config = json.loads((folder / "config.json").read_text())
     config["audio_config"]["enable_fusion"] = True
     (folder / "config.json").write_text(json.dumps(config))

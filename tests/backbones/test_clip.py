@@ -20,7 +20,6 @@ from PIL import Image  # noqa: E402
 from imagehear.backbones import load_backbone  # noqa: E402
 from imagehear.backbones.clip import CLIP_MEAN, CLIP_STD, load_image, preprocess  # noqa: E402
 from imagehear.errors import DataError  # noqa: E402
-from imagehear.testing.clip import write_random_weights  # noqa: E402
 
 from tests.conftest import SHARED_IMAGES  # noqa: E402
 
@@ -30,17 +29,8 @@ OPENAI = T.Compose([T.Resize(224, interpolation=T.InterpolationMode.BICUBIC), T.
 
 
 @pytest.fixture(scope="module")
-def clip_folder(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as mp:  # offline for this module only, restored afterwards
-        mp.setenv("HF_HUB_OFFLINE", "1")
-        weights_dir = tmp_path_factory.mktemp("clip_weights")
-        write_random_weights(weights_dir, size="tiny", seed=0)
-        yield weights_dir
-
-
-@pytest.fixture(scope="module")
-def clip_bb(clip_folder):
-    return load_backbone("clip", weights_dir=clip_folder)
+def clip_bb(offline_weights_dir):
+    return load_backbone("clip", weights_dir=offline_weights_dir)
 
 
 @pytest.fixture(scope="module")
@@ -68,12 +58,12 @@ def test_preprocess_is_openai_pixel_for_pixel(real_images):
         assert torch.equal(ours, OPENAI(image)), image.size
 
 
-def test_embeddings_match_transformers_reference(clip_bb, clip_folder, real_images):
+def test_embeddings_match_transformers_reference(clip_bb, offline_weights_dir, real_images):
     from transformers import CLIPModel
 
     images = real_images + synthetic_images()
     ours = clip_bb.embed_images(images)
-    reference = CLIPModel.from_pretrained(clip_folder / "clip-vit-base-patch32").eval()
+    reference = CLIPModel.from_pretrained(offline_weights_dir / "clip-vit-base-patch32").eval()
     with torch.inference_mode():
         ref = torch.cat([reference.get_image_features(pixel_values=OPENAI(im)[None]).pooler_output for im in images])
     assert ours.shape == (len(images), 512) and ours.dtype == torch.float32
@@ -82,11 +72,11 @@ def test_embeddings_match_transformers_reference(clip_bb, clip_folder, real_imag
     assert not torch.allclose(norms, torch.ones_like(norms))  # not normalised: the metric does that
 
 
-def test_batching_does_not_change_results(clip_folder, real_images):
-    one = load_backbone("clip", weights_dir=clip_folder, batch_size=1).embed_images(real_images)
-    three = load_backbone("clip", weights_dir=clip_folder, batch_size=3).embed_images(real_images)
+def test_batching_does_not_change_results(offline_weights_dir, real_images):
+    one = load_backbone("clip", weights_dir=offline_weights_dir, batch_size=1).embed_images(real_images)
+    three = load_backbone("clip", weights_dir=offline_weights_dir, batch_size=3).embed_images(real_images)
     torch.testing.assert_close(one, three, atol=1e-5, rtol=0)
-    assert load_backbone("clip", weights_dir=clip_folder).embed_images([]).shape == (0, 512)
+    assert load_backbone("clip", weights_dir=offline_weights_dir).embed_images([]).shape == (0, 512)
 
 
 def test_clip_image_processor_differs_from_openai(real_images):

@@ -26,26 +26,17 @@ ATOL, RTOL = 1e-4, 1e-5
 
 
 @pytest.fixture(scope="session")
-def passt_weights_dir(weights_dir):
-    return weights_dir  # the session's random weights of all backbones (tests/conftest.py)
+def passt_backbone(weights_dir):
+    return passt.load(weights_dir)
 
 
 @pytest.fixture(scope="session")
-def passt_backbone(passt_weights_dir):
-    return passt.load(passt_weights_dir)
-
-
-@pytest.fixture(scope="session")
-def passt_reference(passt_weights_dir, tmp_path_factory):
+def passt_reference(upstream_torch_home):
     """hear21passt's own model, loaded by its own code from a torch hub cache holding our file."""
     from hear21passt.base import get_basic_model
 
-    hub = tmp_path_factory.mktemp("passt_torch_home")
-    (hub / "hub" / "checkpoints").mkdir(parents=True)
-    name = REGISTRY["passt"].file_name
-    (hub / "hub" / "checkpoints" / name).symlink_to(passt_weights_dir / name)
     with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(io.StringIO()):
-        mp.setenv("TORCH_HOME", str(hub))
+        mp.setenv("TORCH_HOME", str(upstream_torch_home))
         model = get_basic_model(mode="all").eval()
 
     def run(wave):
@@ -101,9 +92,9 @@ def test_parity_full_10s_clip(passt_clip0_out, passt_reference, passt_clips):
     assert_close(passt_clip0_out["embedding"], ref_embedding)
 
 
-def test_sdpa_matches_original_attention(passt_weights_dir, passt_backbone):
+def test_sdpa_matches_original_attention(weights_dir, passt_backbone):
     """Same front end, hear21passt's Attention vs SDPA: isolates the attention swap (module tolerance)."""
-    original = passt.load(passt_weights_dir, attention="hear21passt")
+    original = passt.load(weights_dir, attention="hear21passt")
     wave = synthetic(2.0, seed=1)[None]
     ours, theirs = passt_backbone(wave), original(wave)
     assert_close(ours["logits"], theirs["logits"])

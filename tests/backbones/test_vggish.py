@@ -26,27 +26,18 @@ ATOL = RTOL = 1e-5
 
 
 @pytest.fixture(scope="session")
-def vggish_weights_dir(weights_dir):
-    return weights_dir  # the session's random weights of all backbones (tests/conftest.py)
+def vggish_backbone(weights_dir):
+    return vggish.load(weights_dir)
 
 
 @pytest.fixture(scope="session")
-def vggish_backbone(vggish_weights_dir):
-    return vggish.load(vggish_weights_dir)
-
-
-@pytest.fixture(scope="session")
-def vggish_reference(vggish_weights_dir, tmp_path_factory):
+def vggish_reference(upstream_torch_home):
     """torchvggish's own front end and model (loaded by its own code from a torch hub cache holding our file)."""
     import torchvggish
     from torchvggish.vggish_input import waveform_to_examples
 
-    hub = tmp_path_factory.mktemp("vggish_torch_home")
-    (hub / "hub" / "checkpoints").mkdir(parents=True)
-    name = REGISTRY["vggish"].file_name
-    (hub / "hub" / "checkpoints" / name).symlink_to(vggish_weights_dir / name)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("TORCH_HOME", str(hub))
+        mp.setenv("TORCH_HOME", str(upstream_torch_home))
         model = torchvggish.vggish(postprocess=False).eval()
     captured = []
     # clone: the ReLU after embeddings.4 runs in place and would overwrite the captured tensor

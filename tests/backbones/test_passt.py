@@ -20,6 +20,7 @@ from imagehear.errors import AudioError, WeightsError
 from imagehear.weights import REGISTRY
 
 from ..conftest import SHARED_AUDIO
+from .conftest import synthetic_clip
 
 SR = passt.SAMPLE_RATE
 ATOL, RTOL = 1e-4, 1e-5
@@ -55,11 +56,7 @@ def passt_clips():
 
 
 def synthetic(seconds: float, seed: int = 0) -> torch.Tensor:
-    """A 440 Hz + 3 kHz tone mixture with white noise (non-symmetric, broadband)."""
-    gen = torch.Generator().manual_seed(seed)
-    t = torch.arange(int(seconds * SR)) / SR
-    tone = 0.3 * torch.sin(2 * torch.pi * 440 * t) + 0.1 * torch.sin(2 * torch.pi * 3000 * t)
-    return tone + 0.05 * torch.randn(t.shape, generator=gen)
+    return synthetic_clip(seconds, SR, seed)
 
 
 def assert_close(ours: torch.Tensor, ref: torch.Tensor):

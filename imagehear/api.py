@@ -1,37 +1,23 @@
 """Python API: score lists of clips directly, without a manifest (what the evaluate modules call).
 
-Audio is given as file paths, or as 1-D float arrays with ``sampling_rate``. Embeddings
-go through the same cached engine and the same :mod:`imagehear.compute` entries as
-``image-hear evaluate``, so the numbers agree.
+Audio is given as file paths, or as 1-D float arrays with ``sampling_rate``. Every function
+goes through :func:`imagehear.pipeline.run`, the same pipeline as ``image-hear evaluate``,
+so the numbers agree by construction. :func:`score` reaches every metric of the registry
+(:data:`imagehear.metrics.METRICS`); the named functions keep the evaluate modules' shapes.
 
     from imagehear import api
     api.passt_accuracy(["gen/dog_000.wav"], ["Dog"], weights_dir="weights")
+    api.score("fd_passt", ["gen/a.wav", "gen/b.wav"], references=["ref/a.wav", "ref/b.wav"], weights_dir="weights")
 """
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
+from dataclasses import replace
 
 import numpy as np
 
-from imagehear import compute, protocol
+from imagehear import metrics as registry
+from imagehear import pipeline, protocol
 from imagehear.errors import ImageHearError
-
-
-def _backbone(name, weights_dir, device, cache_dir, **options):
-    from imagehear.backbones.lazy import lazy_backbone
-
-    return lazy_backbone(name, weights_dir, device, cache_dir, **options)
-
-
-def _embed(backbone, audio, sampling_rate, batch_size, cache_dir, precision, what="predictions"):
-    from imagehear.embed import as_items, extract
-
-    audio = list(audio)
-    if not audio:
-        raise ImageHearError(f"{what} is empty: give at least one clip")
-    return extract(backbone, as_items(audio, sampling_rate), cache_dir=cache_dir, batch_size=batch_size,
-                   precision=precision, progress=len(audio) > 16)
 
 
 def _labels(references) -> list[str]:
@@ -48,100 +34,123 @@ def _labels(references) -> list[str]:
     return names
 
 
+def _items(audio, sampling_rate, what: str):
+    from imagehear.embed import as_items
+
+    audio = list(audio)
+    if not audio:
+        raise ImageHearError(f"{what} is empty: give at least one clip")
+    try:
+        return as_items(audio, sampling_rate)
+    except ValueError as exc:
+        raise ImageHearError(f"{what}: {exc}") from None
+
+
 def _same_length(a, b, what_a, what_b):
     if len(a) != len(b):
         raise ImageHearError(f"{what_a} has {len(a)} items but {what_b} has {len(b)}: they must pair one to one")
 
 
-def _image_key(img) -> tuple[str, object]:
-    """(content hash, input) for a path or a PIL image."""
-    from PIL import Image
+def _options(weights_dir=None, device="auto", batch_size=None, cache_dir=None, seed=0, precision="fp32",
+             pad_to_10s=False, compat="protocol-v1", audio_length=None, progress=None, kl_direction=None,
+             n=0) -> pipeline.Options:
+    from imagehear.profiles import profile
 
-    if isinstance(img, (str, Path)):
-        path = Path(img)
-        if not path.is_file():
-            raise ImageHearError(f"{path}: image not found")
-        return hashlib.sha256(path.read_bytes()).hexdigest(), path
-    if isinstance(img, Image.Image):
-        return hashlib.sha256(f"{img.mode}{img.size}".encode() + img.tobytes()).hexdigest(), img
-    raise ImageHearError(f"images must be file paths or PIL images, got {type(img).__name__}")
-
-
-def _open(item):
-    """Paths are decoded here (errors name the file); CLIP's preprocessing converts to RGB after
-    its resize and crop, as OpenAI's does, so images are passed on unconverted."""
-    from imagehear.backbones.clip import load_image
-
-    return load_image(item) if isinstance(item, Path) else item
+    chosen = profile(compat, audio_length)
+    if kl_direction is not None:
+        chosen = replace(chosen, kl_direction=kl_direction)
+    return pipeline.Options(weights_dir=weights_dir, device=device, batch_size=batch_size, cache_dir=cache_dir,
+                            seed=seed, precision=precision, pad_to_10s=pad_to_10s, profile=chosen,
+                            progress=n > 16 if progress is None else progress)
 
 
-def image_embeddings(images, backbone, cache_dir=None, precision="fp32") -> np.ndarray:
-    """CLIP image embeddings, one row per image (each distinct image embedded once, cached)."""
-    from imagehear.embed import extract_keyed
+def evaluate_clips(metrics, predictions, references=None, images=None, labels=None, sampling_rate=None,
+                   **options) -> tuple[dict, dict]:
+    """Several metrics over one set of clips: (``{metric: entry}``, per-sample columns).
 
-    keyed = [_image_key(img) for img in images]
-    out = extract_keyed(backbone, dict(keyed), lambda items: backbone.embed_images([_open(i) for i in items]),
-                        cache_dir=cache_dir, precision=precision)
-    return np.stack([out[h] for h, _ in keyed])
+    ``references``: reference clips (paired one to one with ``predictions`` when the lengths
+    agree; set metrics accept any number). ``images``: conditioning image per clip (paths or
+    PIL images). ``labels``: IMAGE HEAR class names or ids per clip. ``options``: weights_dir,
+    device, batch_size, cache_dir, seed, precision, pad_to_10s, compat ("protocol-v1" or
+    "av-benchmark"), audio_length (seconds), progress. A metric whose maths fails carries
+    ``{"error": ...}``; the others are still returned.
+    """
+    names = pipeline.select_metrics(metrics, references is not None)
+    generated = _items(predictions, sampling_rate, "predictions")
+    clips = pipeline.Clips(generated, _labels(labels) if labels is not None else ["all"] * len(generated))
+    if labels is not None:
+        _same_length(generated, clips.labels, "predictions", "labels")
+    if images is not None:
+        images = list(images)
+        _same_length(generated, images, "predictions", "references (images)")
+        clips.images = images
+    if references is not None:
+        clips.reference = _items(references, sampling_rate, "references")
+        paired = [n for n in names if registry.METRICS[n].reference == "paired"]
+        if paired:
+            _same_length(generated, clips.reference, "predictions", "references (reference audio)")
+        if len(clips.reference) == len(generated):
+            clips.pairs = [(i, i) for i in range(len(generated))]
+    out, columns, _ = pipeline.run(names, clips, _options(**options, n=len(generated)))
+    return out, columns
 
 
-def clip_score_audio(predictions, images, sampling_rate=None, labels=None, weights_dir=None, device="auto",
-                     batch_size=None, cache_dir=None, seed=0, precision="fp32") -> dict:
+def score(metric: str, predictions, references=None, images=None, labels=None, sampling_rate=None,
+          **options) -> dict:
+    """One metric: its results entry with ``value`` under the metric's name, and ``per_sample``
+    (the metric's per-sample columns, one value per clip). A failure in its maths is an
+    :class:`ImageHearError` naming it.
+    """
+    registry.get(metric)
+    out, columns = evaluate_clips([metric], predictions, references, images, labels, sampling_rate, **options)
+    entry = dict(out[metric])
+    if "error" in entry:
+        raise ImageHearError(f"{metric}: {entry['error']}")
+    return {metric: entry.pop("value"), **entry, "per_sample": columns}
+
+
+def clip_score_audio(predictions, images, sampling_rate=None, labels=None, **options) -> dict:
     """CS: 100 x mean cosine(Wav2CLIP(audio_i), CLIP(image_i)); ``labels`` adds per-class values."""
-    _same_length(predictions, images, "predictions", "references (images)")
-    audio_model = _backbone("wav2clip", weights_dir, device, cache_dir)
-    audio = np.stack([e["embedding"] for e in _embed(audio_model, predictions, sampling_rate, batch_size,
-                                                      cache_dir, precision)])
-    image = image_embeddings(images, _backbone("clip", weights_dir, device, cache_dir), cache_dir, precision)
-    labels = _labels(labels) if labels is not None else ["all"] * len(audio)
-    entry, per_sample = compute.clip_score_entry(audio, image, labels, seed)
-    if set(labels) == {"all"}:
-        del entry["per_class"]
-    return {"clip_score": entry["value"], "ci95": entry["ci95"], "n": entry["n"],
-            "per_class": entry.get("per_class"), "per_sample": per_sample.tolist()}
+    out = score("clip_score", predictions, images=images, labels=labels, sampling_rate=sampling_rate, **options)
+    return {"clip_score": out["clip_score"], "ci95": out["ci95"], "n": out["n"],
+            "per_class": out["per_class"] if labels is not None else None,
+            "per_sample": out["per_sample"]["clip_score"]}
 
 
-def passt_logits(audio, sampling_rate=None, weights_dir=None, device="auto", batch_size=None, cache_dir=None,
-                 precision="fp32", pad_to_10s=False, what="predictions") -> list[dict]:
-    model = _backbone("passt", weights_dir, device, cache_dir, pad_to_10s=pad_to_10s)
-    return _embed(model, audio, sampling_rate, batch_size, cache_dir, precision, what)
-
-
-def passt_accuracy(predictions, references, sampling_rate=None, weights_dir=None, device="auto", batch_size=None,
-                   cache_dir=None, seed=0, precision="fp32", pad_to_10s=False) -> dict:
+def passt_accuracy(predictions, references, sampling_rate=None, **options) -> dict:
     """PaSST top-1 accuracy (%) of clips against IMAGE HEAR class names or ids."""
-    _same_length(predictions, references, "predictions", "references (labels)")
-    labels = _labels(references)
-    out = passt_logits(predictions, sampling_rate, weights_dir, device, batch_size, cache_dir, precision, pad_to_10s)
-    entry, result = compute.accuracy_entry(np.stack([e["logits"] for e in out]), labels, seed)
-    return {"accuracy": entry["value"], "ci95": entry["ci95"], "top5": entry["top5"], "n": entry["n"],
-            "per_class": entry["per_class"], "confusion": entry["confusion"],
-            "predicted": [protocol.AUDIOSET_LABELS[i] for i in result.predicted]}
+    out = score("accuracy", predictions, labels=references, sampling_rate=sampling_rate, **options)
+    return {"accuracy": out["accuracy"], "ci95": out["ci95"], "top5": out["top5"], "n": out["n"],
+            "per_class": out["per_class"], "confusion": out["confusion"],
+            "predicted": out["per_sample"]["passt_top1_label"]}
 
 
-def kl(predictions, references, sampling_rate=None, reverse=False, weights_dir=None, device="auto",
-       batch_size=None, cache_dir=None, seed=0, precision="fp32", pad_to_10s=False) -> dict:
-    """Mean KL(ref||gen) over (reference_i, prediction_i) pairs of PaSST label distributions."""
-    _same_length(predictions, references, "predictions", "references (reference audio)")
-    kw = dict(sampling_rate=sampling_rate, weights_dir=weights_dir, device=device, batch_size=batch_size,
-              cache_dir=cache_dir, precision=precision, pad_to_10s=pad_to_10s)
-    gen = passt_logits(predictions, **kw)
-    ref = passt_logits(references, **kw, what="references")
-    entry, per_pair = compute.kl_entry(np.stack([e["logits"] for e in ref]), np.stack([e["logits"] for e in gen]),
-                                       ["all"] * len(gen), seed, reverse=reverse)
-    return {"kl": entry["value"], "ci95": entry["ci95"], "n": entry["n"], "direction": entry["direction"],
-            "per_pair": per_pair.tolist()}
+def clap_score(predictions, references, sampling_rate=None, **options) -> dict:
+    """100 x mean cosine(CLAP(audio_i), CLAP(text of class_i)); ``references``: class names or ids."""
+    out = score("clap_score", predictions, labels=references, sampling_rate=sampling_rate, **options)
+    return {"clap_score": out["clap_score"], "ci95": out["ci95"], "n": out["n"], "per_class": out["per_class"],
+            "per_sample": out["per_sample"]["clap_score"]}
 
 
-def fad(predictions, references, sampling_rate=None, weights_dir=None, device="auto", batch_size=None,
-        cache_dir=None, seed=0, precision="fp32") -> dict:
+def kl(predictions, references, sampling_rate=None, reverse=False, backbone="passt", **options) -> dict:
+    """Mean KL(ref||gen) (``reverse``: KL(gen||ref)) over (reference_i, prediction_i) pairs of the
+    label distributions of PaSST (``backbone="panns"``: PANNs CNN14)."""
+    _same_length(list(predictions), list(references), "predictions", "references (reference audio)")
+    metric = {"passt": "kl", "panns": "kl_panns"}.get(backbone)
+    if metric is None:
+        raise ImageHearError(f"backbone must be 'passt' or 'panns', got {backbone!r}")
+    if reverse:
+        options["kl_direction"] = "gen||ref"
+    out = score(metric, predictions, references=references, sampling_rate=sampling_rate, **options)
+    return {"kl": out[metric], "ci95": out["ci95"], "n": out["n"], "direction": out["direction"],
+            "other_directions": out["other_directions"], "per_pair": out["per_sample"][metric]}
+
+
+def fad(predictions, references, sampling_rate=None, **options) -> dict:
     """Frechet audio distance between VGGish frames of two sets (sizes may differ)."""
-    model = _backbone("vggish", weights_dir, device, cache_dir)
-    gen = [e["embedding"] for e in _embed(model, predictions, sampling_rate, batch_size, cache_dir, precision)]
-    ref = [e["embedding"] for e in _embed(model, references, sampling_rate, batch_size, cache_dir, precision,
-                                          "references")]
-    entry = compute.frechet_entry(gen, ref, seed)
-    return {"fad": entry.pop("value"), **entry}
+    out = score("fad", predictions, references=references, sampling_rate=sampling_rate, **options)
+    out.pop("per_sample")
+    return out
 
 
 class DirectInputs:

@@ -11,6 +11,7 @@ torch.Size([32000])
 """
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -78,3 +79,77 @@ def prepare_array(array, sampling_rate: int, sample_rate: int, name: str = "arra
     if not np.isfinite(data).all():
         raise AudioError(f"{name}: contains NaN or Inf samples")
     return resample(to_mono(data), int(sampling_rate), sample_rate)
+
+
+# ---------------------------------------------------------------- av-benchmark parity
+AV_BENCHMARK_PASST_SAMPLES = 320_000  # PaSST input: exactly 10 s at 32 kHz (av_bench/extract.py)
+
+
+def crop_or_pad(wave, n_samples: int, pad: bool = True):
+    """Keep the first ``n_samples`` along the last axis; shorter input is zero-padded at the
+    end when ``pad`` (else returned as it is). Works on numpy arrays and torch tensors.
+
+    >>> import numpy as np
+    >>> crop_or_pad(np.arange(5.0), 3).tolist(), crop_or_pad(np.arange(2.0), 4).tolist()
+    ([0.0, 1.0, 2.0], [0.0, 1.0, 0.0, 0.0])
+    >>> crop_or_pad(np.arange(2.0), 4, pad=False).tolist()
+    [0.0, 1.0]
+    """
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
+        raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
+    wave = wave[..., :n_samples]
+    missing = n_samples - wave.shape[-1]
+    if not pad or missing <= 0:
+        return wave
+    if isinstance(wave, np.ndarray):
+        return np.pad(wave, [(0, 0)] * (wave.ndim - 1) + [(0, missing)])
+    import torch.nn.functional as F
+    return F.pad(wave, (0, missing))
+
+
+@functools.lru_cache(maxsize=8)
+def _av_benchmark_resampler(orig_rate: int, new_rate: int):
+    import torchaudio.transforms as T
+    return T.Resample(orig_rate, new_rate)  # defaults; kernel built in float64, stored as float32
+
+
+def av_benchmark_wave(mono, orig_rate: int, new_rate: int, audio_length: float | None,
+                      pad_to: int | None = None):
+    """A mono waveform prepared as av-benchmark prepares it (``av_bench/data/audio_dataset.py``,
+    ``AudioDataset.read_from_file``, then ``av_bench/extract.py`` for PaSST), in its order:
+
+    1. subtract the mean of the whole mono clip, at the file's own rate;
+    2. resample with ``torchaudio.transforms.Resample(orig_rate, new_rate)`` at its defaults
+       (skipped when the rates are equal);
+    3. keep the first ``int(new_rate * audio_length)`` samples; shorter clips are not padded
+       (``audio_length=None``: no crop; av-benchmark itself requires ``--audio_length``);
+    4. ``pad_to`` (PaSST: :data:`AV_BENCHMARK_PASST_SAMPLES`): crop or zero-pad to that length.
+
+    Mono (the channel mean, :func:`to_mono`) comes before step 1. Returns float32 torch.
+
+    The mean is that of the whole clip, before the crop: 0.5 s of 1 then 0.5 s of 0, cropped
+    to the first 0.5 s, gives 0.5 everywhere (not 0, the cropped part's own mean removed).
+
+    >>> import numpy as np
+    >>> clip = np.r_[np.ones(8000), np.zeros(8000)]
+    >>> w = av_benchmark_wave(clip, 16000, 16000, 0.5)
+    >>> w.shape, float(w.min()), float(w.max())
+    (torch.Size([8000]), 0.5, 0.5)
+    >>> av_benchmark_wave(np.zeros(8000), 16000, 32000, 8.0, pad_to=AV_BENCHMARK_PASST_SAMPLES).shape
+    torch.Size([320000])
+    """
+    import torch
+
+    wave = torch.as_tensor(np.asarray(mono, dtype=np.float32))
+    if wave.ndim != 1 or wave.numel() == 0:
+        raise ValueError(f"expected a non-empty mono (1-D) waveform, got shape {tuple(wave.shape)}")
+    if audio_length is not None and not audio_length > 0:
+        raise ValueError(f"audio_length must be positive seconds or None, got {audio_length!r}")
+    wave = wave - wave.mean()
+    if orig_rate != new_rate:
+        wave = _av_benchmark_resampler(int(orig_rate), int(new_rate))(wave)
+    if audio_length is not None:
+        wave = wave[:int(new_rate * audio_length)]
+    if pad_to is not None:
+        wave = crop_or_pad(wave, pad_to, pad=True)
+    return wave

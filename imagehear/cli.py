@@ -46,10 +46,13 @@ def _cmd_evaluate(args) -> int:
     from imagehear.report import markdown_summary, write_per_sample_csv, write_plots
     from imagehear.suite import Options, evaluate_generated
 
+    from imagehear.profiles import profile
+
     options = Options(weights_dir=args.weights_dir, device=args.device, batch_size=args.batch_size,
                       cache_dir=args.cache_dir, source=args.source, pad_to_10s=args.pad_to_10s, seed=args.seed,
                       precision=args.precision, model={"name": args.model_name, "paper": args.paper,
-                                                       "code": args.code})
+                                                       "code": args.code},
+                      profile=profile(args.compat, args.audio_length))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         results, per_sample = evaluate_generated(args.generated_dir, args.reference_dir, args.metrics,
@@ -68,7 +71,11 @@ def _cmd_evaluate(args) -> int:
     plots = write_plots(results, out.parent)
     print(markdown_summary(results))
     print(f"\nwrote {out}, {out.with_name('per_sample.csv')} and {len(plots)} plot(s)")
-    return 0
+    failed = [name for name, entry in results["metrics"].items() if "error" in entry]
+    for name in failed:
+        print(f"image-hear evaluate: error: {name} failed: {results['metrics'][name]['error']} "
+              "(the other metrics are in the results file)", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _cmd_leaderboard(args) -> int:
@@ -79,6 +86,9 @@ def _cmd_leaderboard(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from imagehear.metrics import DEFAULT_METRICS, METRICS
+    from imagehear.profiles import PROFILES
+
     parser = argparse.ArgumentParser(prog="image-hear", description="IMAGE HEAR benchmark toolkit "
                                      "(image-to-audio generation, 30 classes, 100 images).")
     from imagehear import __version__
@@ -108,7 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("generated_dir")
     p.add_argument("--reference-dir", help="reference audio, paired by relative path without extension "
                    "(enables KL, FAD, KAD)")
-    p.add_argument("--metrics", help="comma-separated subset (default: all that apply)")
+    p.add_argument("--metrics", help=f"comma-separated subset of {', '.join(METRICS)} (default: "
+                   f"{', '.join(DEFAULT_METRICS)}, those needing reference audio only with --reference-dir)")
     p.add_argument("--out", default=None, help="results file (default GENERATED_DIR/results.json)")
     p.add_argument("--weights-dir", help="folder with upstream weight files (also IMAGEHEAR_WEIGHTS)")
     p.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, mps or auto (default)")
@@ -119,6 +130,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model-name", default=None, help="name shown in results and on the leaderboard")
     p.add_argument("--skip-invalid", action="store_true", help="score the valid clips, record the rest")
     p.add_argument("--pad-to-10s", action="store_true", help="zero-pad PaSST input to 10 s (av-benchmark)")
+    p.add_argument("--compat", default="protocol-v1", choices=list(PROFILES),
+                   help="evaluation profile: protocol-v1 (default) or av-benchmark (reproduces "
+                   "github.com/hkchengrex/av-benchmark's numbers; see docs/av_benchmark.md)")
+    p.add_argument("--audio-length", type=float, default=None, metavar="SECONDS",
+                   help="crop every clip (generated and reference) to this many seconds, never pad "
+                   "(av-benchmark's --audio_length; MMAudio uses 8)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
     p.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "fp16"],
                    help="inference precision (reduced precision is opt-in; its deviation is documented)")

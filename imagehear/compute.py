@@ -56,12 +56,30 @@ def accuracy_entry(logits, labels, seed: int = 0, n_resamples: int = N_RESAMPLES
     return entry, result
 
 
-def kl_entry(ref_logits, gen_logits, labels, seed: int = 0, reverse: bool = False,
+def kl_entry(ref_logits, gen_logits, labels, seed: int = 0, reverse: bool = False, eps=scores.KL_EPS,
              n_resamples: int = N_RESAMPLES):
-    result = scores.kl_divergence(ref_logits, gen_logits, reverse=reverse)
+    """Mean KL over pairs (headline direction KL(ref||gen), or KL(gen||ref) with ``reverse``); the
+    other direction and the symmetric sum are recorded under ``other_directions``."""
+    headline, other = ("gen||ref", "ref||gen") if reverse else ("ref||gen", "gen||ref")
+    result = scores.kl_divergence(ref_logits, gen_logits, direction=headline, eps=eps)
     entry = {"value": result.value, "ci95": _ci(result.per_pair, seed, n_resamples), "n": len(labels),
-             "direction": result.direction, "per_class": scores.per_class_mean(result.per_pair, labels)}
+             "direction": result.direction, "eps": eps,
+             "per_class": scores.per_class_mean(result.per_pair, labels),
+             "other_directions": {r.direction: r.value for r in (
+                 scores.kl_divergence(ref_logits, gen_logits, direction=d, eps=eps) for d in (other, "symmetric"))}}
     return entry, result.per_pair
+
+
+def inception_entry(logits, names, profile, n_splits: int = 10) -> dict:
+    """Inception score of softmax(logits): mean and std over ``n_splits``; the clip order before
+    the shuffle is the profile's (as given, or sorted by file stem as av-benchmark lists clips)."""
+    from pathlib import PurePath
+
+    stems = [PurePath(n).stem for n in names] if profile.is_order == "sorted by file stem" else None
+    result = scores.inception_score(logits, n_splits=n_splits, shuffle_seed=profile.is_shuffle_seed, names=stems)
+    return {"value": result.value, "std": result.std, "n_splits": result.n_splits, "n": result.n,
+            "order": f"{profile.is_order}, then numpy RandomState({profile.is_shuffle_seed}).permutation",
+            "ci95_note": "the inception score reports the std over splits, not a CI"}
 
 
 def _need_rows(metric: str, unit: str, n_generated: int, n_reference: int) -> None:
@@ -81,9 +99,12 @@ def _resampled_moments(frames: np.ndarray, owner: np.ndarray, clip_idx: np.ndarr
 
 
 def frechet_entry(gen_clips: list[np.ndarray], ref_clips: list[np.ndarray], seed: int = 0,
-                  n_resamples: int = N_RESAMPLES_SET) -> dict:
-    """FD between frames pooled per set; the CI resamples whole clips (frames of a clip move together)."""
-    _need_rows("FAD", "VGGish frames (0.96 s each)", sum(map(len, gen_clips)), sum(map(len, ref_clips)))
+                  n_resamples: int = N_RESAMPLES_SET, metric: str = "FAD",
+                  unit: str = "VGGish frames (0.96 s each)") -> dict:
+    """FD between frames pooled per set; the CI resamples whole clips (frames of a clip move together).
+
+    Clip-level embeddings (PaSST, PANNs) come as one (1, D) array per clip."""
+    _need_rows(metric, unit, sum(map(len, gen_clips)), sum(map(len, ref_clips)))
     gen, ref = np.concatenate(gen_clips).astype(np.float64), np.concatenate(ref_clips).astype(np.float64)
     value = scores.frechet_distance_from_embeddings(gen, ref, names=("generated", "reference"))
     gen_owner = np.repeat(np.arange(len(gen_clips)), [len(c) for c in gen_clips])

@@ -14,10 +14,13 @@ array([1., 1., 1.], dtype=float32)
 """
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib
 import json
 import math
 import os
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +29,8 @@ import numpy as np
 
 from imagehear.audio import RESAMPLER
 
-CACHE_VERSION = 1  # bump when extraction code changes its outputs
+CACHE_VERSION = 2  # bump when this engine changes outputs (each backbone has its own CODE_VERSION)
+BASE_PACKAGES = ("torch", "torchaudio")  # compute (and resample for) every backbone
 PRECISIONS = ("fp32", "bf16", "fp16")
 
 
@@ -75,13 +79,27 @@ class EmbeddingCache:
 
 @dataclass(frozen=True)
 class AudioItem:
-    """A clip to embed: a file, or an in-memory waveform with its sampling rate."""
+    """A clip to embed: a file, or an in-memory waveform with its sampling rate.
+
+    ``waveform`` names a preparation other than protocol v1's (an evaluation profile's,
+    e.g. av-benchmark's mean subtraction and crop): it is part of the content hash, since
+    the prepared clip is what the backbones see.
+    """
     name: str
     path: Path | None = None
     array: np.ndarray | None = None
     sampling_rate: int | None = None
+    waveform: tuple = ()  # imagehear.profiles.Profile.waveform(): () is protocol v1's own
 
     def content_hash(self) -> str:
+        """SHA-256 of the file's bytes (or the array's), computed once per item."""
+        cached = self.__dict__.get("_content_hash")
+        if cached is None:
+            cached = self._hash()
+            object.__setattr__(self, "_content_hash", cached)  # a memo, not state: the item stays frozen
+        return cached
+
+    def _hash(self) -> str:
         digest = hashlib.sha256()
         if self.path is not None:
             with open(self.path, "rb") as fh:
@@ -90,7 +108,13 @@ class AudioItem:
         else:
             digest.update(f"array:{self.sampling_rate}:".encode())
             digest.update(np.ascontiguousarray(self.array, dtype=np.float32).tobytes())
+        if self.waveform:
+            digest.update(json.dumps(self.waveform).encode())
         return digest.hexdigest()
+
+    @property
+    def _prep(self) -> dict:
+        return dict(self.waveform)
 
     def length_at(self, rate: int) -> int:
         """Samples after resampling to ``rate`` (torchaudio's output length), read from the header."""
@@ -107,32 +131,83 @@ class AudioItem:
         else:
             frames, orig = len(self.array), int(self.sampling_rate)
         g = math.gcd(orig, rate)
-        return math.ceil(frames * (rate // g) / (orig // g))
+        n = math.ceil(frames * (rate // g) / (orig // g))
+        seconds = self._prep.get("audio_length_s")
+        return n if seconds is None else min(n, int(rate * seconds))
 
     def load(self, rate: int):
-        from imagehear.audio import load_audio, prepare_array
+        from imagehear.audio import av_benchmark_wave, load_audio, prepare_array, read_audio, to_mono
 
+        if self._prep.get("preparation") != "av-benchmark":
+            wave = load_audio(self.path, rate) if self.path is not None else \
+                prepare_array(self.array, self.sampling_rate, rate, name=self.name)
+            seconds = self._prep.get("audio_length_s")
+            return wave if seconds is None else wave[:int(rate * seconds)]
         if self.path is not None:
-            return load_audio(self.path, rate)
-        return prepare_array(self.array, self.sampling_rate, rate, name=self.name)
+            data, orig = read_audio(self.path)
+        else:
+            data, orig = prepare_array(self.array, self.sampling_rate, self.sampling_rate, name=self.name), \
+                self.sampling_rate
+        return av_benchmark_wave(to_mono(np.asarray(data)), orig, rate, self._prep.get("audio_length_s"))
 
 
-def as_items(audio, sampling_rate: int | None = None) -> list[AudioItem]:
-    """Paths (str/Path) or 1-D arrays (with ``sampling_rate``) → :class:`AudioItem` list."""
+def as_items(audio, sampling_rate: int | None = None, names=None) -> list[AudioItem]:
+    """Paths (str/Path) or 1-D arrays (with ``sampling_rate``) → :class:`AudioItem` list.
+
+    ``names`` (one per clip) default to the paths, or ``array i``.
+    """
     items = []
     for i, a in enumerate(audio):
         if isinstance(a, (str, os.PathLike)):
-            items.append(AudioItem(str(a), path=Path(a)))
+            items.append(AudioItem(str(a) if names is None else names[i], path=Path(a)))
         else:
             if sampling_rate is None:
                 raise ValueError("audio given as arrays needs sampling_rate")
-            items.append(AudioItem(f"array {i}", array=np.asarray(a, dtype=np.float32), sampling_rate=sampling_rate))
+            items.append(AudioItem(f"array {i}" if names is None else names[i], array=np.asarray(a, dtype=np.float32), sampling_rate=sampling_rate))
     return items
 
 
+@functools.lru_cache(maxsize=None)
+def package_version(name: str) -> str | None:
+    """Installed version of distribution ``name`` (None when absent), read from its metadata."""
+    from importlib import metadata
+
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def backbone_versions(backbone) -> dict:
+    """The code that computes ``backbone``'s outputs: its module's ``CODE_VERSION`` and the
+    versions of torch, torchaudio and the module's upstream ``PACKAGES``.
+
+    A registered backbone (``imagehear.backbones.<name>``) is read from its module, so a
+    :class:`~imagehear.backbones.lazy.LazyBackbone` needs no build; any other object from
+    the module its class is defined in (None / no packages when it has no such constants).
+    """
+    from imagehear.backbones import BACKBONES
+
+    if backbone.name in BACKBONES:
+        module = importlib.import_module(f"imagehear.backbones.{backbone.name}")
+    else:
+        module = sys.modules.get(type(backbone).__module__)
+    packages = BASE_PACKAGES + tuple(getattr(module, "PACKAGES", ()))
+    return {"code_version": getattr(module, "CODE_VERSION", None),
+            "packages": {name: package_version(name) for name in packages}}
+
+
 def cache_key(backbone, precision: str) -> dict:
+    """Everything that changes a backbone's outputs; its digest names the cache folder.
+
+    ``backbone``, ``weights_sha256``, ``config``, ``resampler``, ``precision``,
+    ``cache_version`` (this engine), ``code_version`` (the backbone module's) and
+    ``packages`` (distribution → version). Audio (:func:`extract`) and image / text
+    outputs (:func:`extract_keyed`) use the same key.
+    """
     return {"backbone": backbone.name, "weights_sha256": backbone.weights.sha256, "config": backbone.config(),
-            "resampler": RESAMPLER, "precision": precision, "cache_version": CACHE_VERSION}
+            "resampler": RESAMPLER, "precision": precision, "cache_version": CACHE_VERSION,
+            **backbone_versions(backbone)}
 
 
 def length_batches(lengths: list[int], batch_size: int) -> list[list[int]]:
@@ -205,13 +280,15 @@ def extract(backbone, items: list[AudioItem], cache_dir=None, batch_size: int | 
     if cache is None and shard.world > 1:
         raise ValueError("sharded extraction exchanges results through the cache: do not disable it")
     hashes = [item.content_hash() for item in items]
-    shard.barrier()  # every process sees the same cache state, hence the same batches
     results: dict[str, dict] = {}
     if cache is not None:
         for h in dict.fromkeys(hashes):
             hit = cache.get(h)
             if hit is not None:
                 results[h] = hit
+    # Every process scans before any writes (the previous call ended on a barrier after its writes),
+    # so all see the same cache state, plan the same batches, and take disjoint shares of them.
+    shard.barrier()
     todo_hashes = [h for h in dict.fromkeys(hashes) if h not in results]
     todo = [items[hashes.index(h)] for h in todo_hashes]
     if todo:

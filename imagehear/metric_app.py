@@ -21,10 +21,11 @@ def build_app(module_dir: str, title: str, reference_kind: str):
 
     metric = evaluate.load(module_dir)
 
-    def score(predictions, references):
-        if not predictions or not references:
+    def score(predictions, references=None):
+        if not predictions or (reference_kind != "none" and not references):
             raise gr.Error("upload generated clips and their references")
-        refs = [r.strip() for r in references.split(",")] if reference_kind == "label" else list(references)
+        refs = [r.strip() for r in references.split(",")] if reference_kind == "label" else \
+            (list(references) if references else None)
         try:
             result = metric.compute(predictions=list(predictions), references=refs)
         except (ImageHearError, ValueError) as exc:
@@ -34,10 +35,11 @@ def build_app(module_dir: str, title: str, reference_kind: str):
     with gr.Blocks(title=title) as app:
         gr.Markdown(f"# {title}\n\nProtocol v1 of the image-hear toolkit; see the card for every choice.")
         predictions = gr.File(label="generated clips", file_count="multiple", type="filepath")
+        inputs = [predictions]
         if reference_kind == "label":
-            references = gr.Textbox(label=REFERENCE_INPUTS["label"])
-        else:
-            references = gr.File(label=REFERENCE_INPUTS[reference_kind], file_count="multiple", type="filepath")
+            inputs.append(gr.Textbox(label=REFERENCE_INPUTS["label"]))
+        elif reference_kind != "none":
+            inputs.append(gr.File(label=REFERENCE_INPUTS[reference_kind], file_count="multiple", type="filepath"))
         output = gr.JSON(label="result")
-        gr.Button("Score").click(score, [predictions, references], output)
+        gr.Button("Score").click(score, inputs, output)
     return app

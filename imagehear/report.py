@@ -17,19 +17,9 @@ import csv
 import math
 from pathlib import Path
 
-PER_SAMPLE_COLUMNS = ("file", "label", "image", "clip_score", "clap_score", "passt_top1",
-                      "passt_top1_label", "correct", "kl")
-_FLOAT_COLUMNS = ("clip_score", "clap_score", "kl")
+from imagehear.metrics import METRICS, PER_SAMPLE_TYPES, per_sample_columns
 
-# metric key -> (display name, unit suffix, decimals); display order is this order
-_METRICS = {
-    "clip_score": ("CLIP score (CS)", "", 2),
-    "accuracy": ("PaSST accuracy (top-1)", " %", 2),
-    "clap_score": ("CLAP score", "", 2),
-    "kl": ("KL", "", 3),
-    "fad": ("FAD", "", 3),
-    "kad": ("KAD", "", 3),
-}
+PER_SAMPLE_COLUMNS = per_sample_columns()
 
 
 def _escape(text) -> str:
@@ -71,30 +61,42 @@ def markdown_summary(results: dict) -> str:
     lines = [f"**{_escape(model)}** · protocol {_escape(results.get('protocol', '?'))} · {state} · "
              f"device {_escape(device)}", "", "| metric | value | 95 % CI | n |", "|---|---:|---|---:|"]
     metrics = results.get("metrics", {})
-    known = [k for k in _METRICS if k in metrics]
-    for key in known + sorted(k for k in metrics if k not in _METRICS):
-        entry = metrics[key]
-        name, unit, dec = _METRICS.get(key, (_escape(key), "", 3))
-        if key == "kl" and "direction" in entry:
-            name = f"KL, {_escape(entry['direction'])}"
-        ci = entry.get("ci95")
-        ci_text = f"{_num(ci[0], dec)} – {_num(ci[1], dec)}" if ci else "—"
-        lines.append(f"| {name} | {_num(entry.get('value'), dec)}{unit} | {ci_text} | {_count(entry)} |")
-        if key == "accuracy" and "top5" in entry:
-            lines.append(f"| PaSST accuracy (top-5) | {_num(entry['top5'], dec)}{unit} | — | {_count(entry)} |")
+    for key in [k for k in METRICS if k in metrics] + sorted(k for k in metrics if k not in METRICS):
+        lines += _metric_lines(key, metrics[key])
     if not metrics:
         lines.append("| (no metrics computed) | — | — | — |")
     return "\n".join(lines)
 
 
+def _metric_lines(key: str, entry: dict) -> list[str]:
+    spec = METRICS.get(key)
+    name, unit, dec = (spec.label, spec.unit, spec.decimals) if spec else (_escape(key), "", 3)
+    if "direction" in entry:
+        name = f"{name}, {_escape(entry['direction'])}"
+    if "error" in entry:
+        return [f"| {name} | error: {_escape(entry['error'])} | — | — |"]
+    ci = entry.get("ci95")
+    if ci:
+        ci_text = f"{_num(ci[0], dec)} – {_num(ci[1], dec)}"
+    elif "std" in entry:
+        ci_text = f"± {_num(entry['std'], dec)} (std over {entry.get('n_splits', '?')} splits)"
+    else:
+        ci_text = "—"
+    lines = [f"| {name} | {_num(entry.get('value'), dec)}{unit} | {ci_text} | {_count(entry)} |"]
+    if key == "accuracy" and "top5" in entry:
+        lines.append(f"| PaSST accuracy (top-5) | {_num(entry['top5'], dec)}{unit} | — | {_count(entry)} |")
+    return lines
+
+
 def _cell(column: str, value) -> str:
     if value is None:
         return ""  # metric not computed for this clip
-    if column == "correct":
+    kind = PER_SAMPLE_TYPES.get(column, "float")
+    if kind == "bool":
         return "1" if bool(value) else "0"
-    if column in _FLOAT_COLUMNS:
+    if kind == "float":
         return repr(float(value))  # repr round-trips a float64 exactly
-    if column == "passt_top1":
+    if kind == "int":
         return str(int(value))
     return str(value)
 
@@ -129,13 +131,14 @@ def read_per_sample_csv(path) -> list[dict]:
         for row in reader:
             typed = {}
             for c, v in row.items():
+                kind = PER_SAMPLE_TYPES.get(c, "float")
                 if v == "" and c not in ("file", "label", "image"):
                     typed[c] = None
-                elif c in _FLOAT_COLUMNS:
+                elif kind == "float":
                     typed[c] = float(v)
-                elif c == "passt_top1":
+                elif kind == "int":
                     typed[c] = int(v)
-                elif c == "correct":
+                elif kind == "bool":
                     typed[c] = v == "1"
                 else:
                     typed[c] = v
@@ -195,13 +198,12 @@ def write_plots(results: dict, out_dir) -> list[Path]:
     # "$" would start matplotlib mathtext in a title built from a user string
     model = str(results.get("model", {}).get("name", "")).replace("$", r"\$")
     written = []
-    bars = [("accuracy", "PaSST top-1 accuracy per class", "accuracy (%)", "accuracy_per_class.png"),
-            ("clip_score", "CLIP score per class", "CS (100 × cosine)", "clip_score_per_class.png"),
-            ("clap_score", "CLAP score per class", "100 × cosine", "clap_score_per_class.png")]
-    for key, title, ylabel, name in bars:
+    for key, spec in METRICS.items():
         per_class = metrics.get(key, {}).get("per_class")
         if per_class:
-            written.append(_bar_plot(per_class, f"{title} — {model}", ylabel, out_dir / name))
+            ylabel = f"{spec.label}{' (%)' if spec.unit.strip() == '%' else ''}"
+            written.append(_bar_plot(per_class, f"{spec.label} per class — {model}", ylabel,
+                                     out_dir / f"{key}_per_class.png"))
     confusion = metrics.get("accuracy", {}).get("confusion")
     if confusion:
         written.append(_confusion_plot(confusion, f"Predicted vs intended class — {model}", out_dir / "confusion.png"))

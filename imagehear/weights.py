@@ -12,7 +12,7 @@ Listing the registry touches neither disk nor network:
 
 >>> from imagehear.weights import REGISTRY
 >>> sorted(REGISTRY)
-['clap', 'clip', 'passt', 'vggish', 'wav2clip']
+['clap', 'clip', 'panns', 'passt', 'vggish', 'wav2clip']
 >>> REGISTRY["passt"].file_name
 'passt-s-f128-p16-s10-ap.476-swa.pt'
 """
@@ -52,6 +52,14 @@ REGISTRY: dict[str, WeightsEntry] = {e.name: e for e in (
                  "https://github.com/harritaylor/torchvggish/releases/download/v0.1/vggish-10086976.pth",
                  None, "10086976", "Apache-2.0",
                  "Hershey et al., CNN Architectures for Large-Scale Audio Classification, ICASSP 2017"),
+    # PANNs publishes the file on Zenodo (with its md5, 362fc5ff18f1d6ad2f6d464b45893f2c), no SHA-256;
+    # this one is the SHA-256 of that file (358,668,570 bytes) as several independent users record it.
+    # License: MIT, the license of the code and models repository (qiuqiangkong/audioset_tagging_cnn).
+    WeightsEntry("panns", "Cnn14_16k_mAP=0.438", "file", "Cnn14_16k_mAP=0.438.pth",
+                 "https://zenodo.org/record/3987831/files/Cnn14_16k_mAP%3D0.438.pth?download=1",
+                 "e2ee543a27919542c2ea03eabaa70b24dcd4e6c8e05621de6b67a94e4c5058e6", None, "MIT",
+                 "Kong et al., PANNs: Large-Scale Pretrained Audio Neural Networks for Audio Pattern "
+                 "Recognition, IEEE/ACM TASLP 2020"),
     WeightsEntry("clip", "openai/clip-vit-base-patch32", "hf", "clip-vit-base-patch32",
                  "openai/clip-vit-base-patch32", None, None, "MIT",
                  "Radford et al., Learning Transferable Visual Models From Natural Language Supervision, ICML 2021"),

@@ -1,4 +1,6 @@
-"""Shared fixtures: the read-only ../shared copy and a real HTTP server on 127.0.0.1."""
+"""Shared fixtures: the read-only ../shared copy and a real HTTP server on 127.0.0.1.
+
+The private IMAGEHEAR_CACHE of the session is set in the root conftest.py (it covers the doctests too)."""
 from __future__ import annotations
 
 import functools
@@ -13,18 +15,6 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("IMAGEHEAR_SHARED", REPO.parent / "shared"))
 SHARED_IMAGES = SHARED / "image_hear" / "images"
 SHARED_AUDIO = sorted((SHARED / "audio").glob("*.wav"))
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _private_cache(tmp_path_factory):
-    """Tests never write into the user's ~/.cache/imagehear (embeddings, images, weight hashes)."""
-    old = os.environ.get("IMAGEHEAR_CACHE")
-    os.environ["IMAGEHEAR_CACHE"] = str(tmp_path_factory.mktemp("imagehear_cache"))
-    yield
-    if old is None:
-        os.environ.pop("IMAGEHEAR_CACHE", None)
-    else:
-        os.environ["IMAGEHEAR_CACHE"] = old
 
 
 @pytest.fixture(scope="session")

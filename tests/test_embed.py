@@ -128,3 +128,68 @@ def test_cache_key_is_recorded(tmp_path):
     assert '"a": 1' in (cache.folder / "key.json").read_text()
     assert EmbeddingCache(tmp_path, {"backbone": "x", "config": {"a": 2}}).get("cd" * 32) is None
     assert AudioItem("x", array=np.zeros(3), sampling_rate=8000).length_at(16000) == 6
+
+
+def test_sharded_ranks_plan_the_same_batches_when_one_scans_slowly(clips, tmp_path, monkeypatch):
+    """Two ranks (threads, a real barrier) share a half-warm cache; rank 1 scans it slowly.
+
+    Rank 0 must not write before rank 1 has scanned: otherwise rank 1 sees rank 0's new
+    entries, plans other batches, and clips are computed twice or never."""
+    import threading
+
+    from imagehear.distributed import Shard
+
+    cache_dir = tmp_path / "c"
+    extract(CountingBackbone(), as_items(clips[:2]), cache_dir=cache_dir, progress=False)  # half-warm cache
+    rank0_wrote = threading.Event()
+    computed = {0: [], 1: []}
+    real_get, real_put = EmbeddingCache.get, EmbeddingCache.put
+
+    def rank():
+        return int(threading.current_thread().name[-1])
+
+    def slow_get(self, content_hash):
+        if rank() == 1:  # the slow scan: waits (bounded) until rank 0 has written something
+            rank0_wrote.wait(timeout=3)
+        return real_get(self, content_hash)
+
+    def recording_put(self, content_hash, outputs):
+        computed[rank()].append(content_hash)
+        real_put(self, content_hash, outputs)
+        if rank() == 0:
+            rank0_wrote.set()
+
+    monkeypatch.setattr(EmbeddingCache, "get", slow_get)
+    monkeypatch.setattr(EmbeddingCache, "put", recording_put)
+    barrier = threading.Barrier(2, timeout=60)
+    results, errors = {}, []
+
+    def run(r):
+        try:
+            results[r] = extract(CountingBackbone(), as_items(clips), cache_dir=cache_dir, batch_size=2,
+                                 progress=False, shard=Shard(r, 2, barrier.wait))
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the test thread below
+            errors.append(exc)
+            barrier.abort()
+
+    threads = [threading.Thread(target=run, args=(r,), name=f"rank{r}") for r in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    # disjoint shares that together cover every cold clip exactly once
+    cold = [item.content_hash() for item in as_items(clips[2:])]
+    assert computed[0] and computed[1] and not set(computed[0]) & set(computed[1])
+    assert sorted(computed[0] + computed[1]) == sorted(cold)
+    # the shares are those of the single-process batching of the cold clips (rank r: batches r::2)
+    from imagehear.embed import length_batches
+
+    lengths = [item.length_at(RATE) for item in as_items(clips[2:])]
+    plan = length_batches(lengths, 2)
+    for r in (0, 1):
+        assert computed[r] == [cold[i] for batch in plan[r::2] for i in batch]
+    fresh = extract(CountingBackbone(), as_items(clips), cache_dir=False, progress=False)
+    for r in (0, 1):
+        for a, b in zip(results[r], fresh):
+            np.testing.assert_array_equal(a["embedding"], b["embedding"])

@@ -65,7 +65,7 @@ def test_results_file_states_how_it_was_computed(cli_results, generated):
     assert results["benchmark"] == "image_hear" and results["protocol"] == "v1"
     assert results["complete"] is False and results["n_samples"] == 6
     assert results["coverage"]["missing_per_class"]["Dog"] == 118
-    assert set(results["metrics"]) == {"clip_score", "accuracy", "clap_score", "kl", "fad", "kad"}
+    assert set(results["metrics"]) == {"clip_score", "accuracy", "clap_score", "kl", "fad", "kad", "fd_passt"}
     env = results["environment"]
     assert set(env["weights"]) == {"passt", "wav2clip", "clip", "clap", "vggish"}
     assert all(len(w["sha256"]) == 64 for w in env["weights"].values())

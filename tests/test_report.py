@@ -68,9 +68,9 @@ def test_summary_lists_every_metric(synthetic):
         "PaSST accuracy (top-1)": f"{m['accuracy']['value']:.2f} %",
         "PaSST accuracy (top-5)": f"{m['accuracy']['top5']:.2f} %",
         "CLAP score": f"{m['clap_score']['value']:.2f}",
-        "KL, KL(ref\\|\\|gen)": f"{m['kl']['value']:.3f}",
-        "FAD": f"{m['fad']['value']:.3f}",
-        "KAD": f"{m['kad']['value']:.3f}",
+        "KL (PaSST), KL(ref\\|\\|gen)": f"{m['kl']['value']:.3f}",
+        "FAD (VGGish)": f"{m['fad']['value']:.3f}",
+        "KAD (PaSST)": f"{m['kad']['value']:.3f}",
     }
     cells = {row.split(" | ")[0].lstrip("| "): row.split(" | ") for row in body}
     assert list(cells) == list(expected)  # fixed order, one row each
@@ -78,8 +78,8 @@ def test_summary_lists_every_metric(synthetic):
         assert cells[name][1] == value
     lo, hi = m["clip_score"]["ci95"]
     assert cells["CLIP score (CS)"][2] == f"{lo:.2f} – {hi:.2f}" and cells["CLIP score (CS)"][3] == "40 |"
-    assert cells["FAD"][3] == "60 gen / 70 ref |"
-    assert cells["KAD"][2] == "—"  # no CI given: shown as missing, not invented
+    assert cells["FAD (VGGish)"][3] == "60 gen / 70 ref |"
+    assert cells["KAD (PaSST)"][2] == "—"  # no CI given: shown as missing, not invented
     assert all(row.count(" | ") == 3 for row in body)  # the escaped "|" in the name broke no row
 
 
@@ -124,7 +124,7 @@ def test_plots_are_real_pngs(synthetic, tmp_path):
 
     results, _ = synthetic
     paths = write_plots(results, tmp_path / "plots")
-    assert [p.name for p in paths] == ["accuracy_per_class.png", "clip_score_per_class.png",
+    assert [p.name for p in paths] == ["clip_score_per_class.png", "accuracy_per_class.png",
                                        "clap_score_per_class.png", "confusion.png"]
     for p in paths:
         width, height = _png_size(p)

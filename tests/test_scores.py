@@ -319,3 +319,101 @@ def test_bootstrap_set_level_and_paired():
         bootstrap_ci(a, confidence=95)
     with pytest.raises(ValueError, match="NaN"):
         bootstrap_ci(lambda p: np.nan, a, n_resamples=5)
+
+
+# ---------------------------------------------------------------- KL variants (directions, eps=None)
+def _brute_kl_exact(p_logits, q_logits):
+    # sum p (log_softmax(p) - log_softmax(q)), the av-benchmark form, with plain math
+    out = []
+    for p_row, q_row in zip(p_logits, q_logits):
+        lzp = math.log(sum(math.exp(v) for v in p_row))
+        lzq = math.log(sum(math.exp(v) for v in q_row))
+        out.append(sum(math.exp(a - lzp) * ((a - lzp) - (b - lzq)) for a, b in zip(p_row, q_row)))
+    return out
+
+
+def _kl_pair():
+    rng = np.random.default_rng(21)
+    return rng.normal(size=(6, 13)) * 3, rng.normal(size=(6, 13)) * 2 - np.arange(13) * 0.25
+
+
+def test_kl_default_and_reverse_keyword_unchanged():
+    ref, gen = _kl_pair()
+    r = kl_divergence(ref, gen)
+    assert (r.direction, r.eps) == ("KL(ref||gen)", 1e-6)
+    np.testing.assert_allclose(r.per_pair, _brute_kl(ref.tolist(), gen.tolist()), rtol=1e-10)
+    rev = kl_divergence(ref, gen, reverse=True)
+    np.testing.assert_array_equal(rev.per_pair, kl_divergence(ref, gen, direction="gen||ref").per_pair)
+    assert rev.direction == "KL(gen||ref)"
+    # positional reverse (as compute.kl_entry passes it by keyword; both stay valid)
+    assert kl_divergence(ref, gen, True).direction == "KL(gen||ref)"
+
+
+@pytest.mark.parametrize("direction, label", [("ref||gen", "KL(ref||gen)"), ("gen||ref", "KL(gen||ref)")])
+def test_kl_exact_log_softmax_matches_brute_force(direction, label):
+    ref, gen = _kl_pair()
+    r = kl_divergence(ref, gen, direction=direction, eps=None)
+    p, q = (ref, gen) if direction == "ref||gen" else (gen, ref)
+    np.testing.assert_allclose(r.per_pair, _brute_kl_exact(p.tolist(), q.tolist()), rtol=1e-10)
+    assert (r.direction, r.eps) == (label, None)
+    assert r.value == pytest.approx(np.mean(r.per_pair), rel=1e-15)
+    # with logits of this spread the 1e-6 floor barely matters, but it is not nothing
+    assert r.value != kl_divergence(ref, gen, direction=direction).value
+
+
+def test_kl_exact_form_is_av_benchmarks_kl_div_sum_over_n():
+    # torch's kl_div(log_softmax(gen), log_softmax(ref), reduction="sum", log_target=True) / N
+    # = (1/N) sum_i sum_c p_ref (log p_ref - log p_gen); re-derived here with scipy
+    from scipy.special import log_softmax, rel_entr, softmax
+    ref, gen = _kl_pair()
+    expected = rel_entr(softmax(ref, axis=1), softmax(gen, axis=1)).sum() / len(ref)
+    assert kl_divergence(ref, gen, eps=None).value == pytest.approx(expected, rel=1e-10)
+    lr, lg = log_softmax(ref, axis=1), log_softmax(gen, axis=1)
+    assert kl_divergence(ref, gen, eps=None).value == pytest.approx((np.exp(lr) * (lr - lg)).sum() / 6, rel=1e-12)
+
+
+@pytest.mark.parametrize("eps", [1e-6, None])
+def test_kl_symmetric_is_the_sum_of_both_directions(eps):
+    ref, gen = _kl_pair()
+    s = kl_divergence(ref, gen, direction="symmetric", eps=eps)
+    a = kl_divergence(ref, gen, direction="ref||gen", eps=eps)
+    b = kl_divergence(ref, gen, direction="gen||ref", eps=eps)
+    np.testing.assert_allclose(s.per_pair, a.per_pair + b.per_pair, rtol=1e-14)
+    assert s.value == pytest.approx(a.value + b.value, rel=1e-12)
+    assert s.direction == "KL(ref||gen)+KL(gen||ref)" and s.eps == eps
+    # swapping the sets leaves the symmetric sum unchanged
+    np.testing.assert_allclose(kl_divergence(gen, ref, direction="symmetric", eps=eps).per_pair, s.per_pair,
+                               rtol=1e-12)
+
+
+def test_kl_exact_form_is_zero_on_identical_rows_and_never_negative():
+    ref = np.array([[800.0, 0.0, -800.0], [1.0, 2.0, 3.0]])
+    assert kl_divergence(ref, ref, eps=None).per_pair.tolist() == [0.0, 0.0]
+    assert kl_divergence(ref, ref).value < 0.0  # the protocol's floor: a hair below 0
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=(200, 7)) * 4, rng.normal(size=(200, 7)) * 4
+    assert (kl_divergence(x, y, eps=None).per_pair >= 0).all()
+    assert (kl_divergence(x, y, direction="symmetric", eps=None).per_pair >= 0).all()
+    # extreme logits stay finite in the exact form (no exp/log round trip)
+    big = kl_divergence(np.array([[700.0, -700.0]]), np.array([[-700.0, 700.0]]), eps=None)
+    assert big.value == pytest.approx(1400.0, rel=1e-12)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"direction": "forward"}, "direction must be one of"),
+    ({"direction": "ref||gen", "reverse": True}, "contradicts"),
+    ({"direction": "symmetric", "reverse": True}, "contradicts"),
+    ({"eps": 0.0}, "positive float"),
+    ({"eps": -1e-6}, "positive float"),
+    ({"eps": float("nan")}, "positive float"),
+    ({"eps": "1e-6"}, "positive float"),
+])
+def test_kl_bad_options_raise(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        kl_divergence(np.zeros((2, 3)), np.zeros((2, 3)), **kwargs)
+
+
+def test_kl_reverse_with_matching_direction_is_allowed():
+    ref, gen = _kl_pair()
+    r = kl_divergence(ref, gen, reverse=True, direction="gen||ref", eps=None)
+    assert r.direction == "KL(gen||ref)"

@@ -9,9 +9,20 @@ object with:
   embedding cache and goes into result files);
 - audio backbones: ``__call__(batch)`` on a float32 tensor (B, T) of equal-length mono
   clips at ``sample_rate`` → dict of tensors with leading dimension B
-  (passt: ``logits`` (B, 527) and ``embedding`` (B, 768); wav2clip: ``embedding`` (B, 512);
+  (passt: ``logits`` (B, 527) and ``embedding`` (B, 768); panns: ``logits`` (B, 527, before
+  the sigmoid) and ``embedding`` (B, 2048, ReLU of fc1); wav2clip: ``embedding`` (B, 512);
   vggish: ``embedding`` (B, frames, 128); clap: ``embedding`` (B, 512));
 - clip: ``embed_images(list of PIL images)`` → (N, 512); clap also ``embed_text(list of str)``.
+
+and two module-level constants that key the embedding cache (:func:`imagehear.embed.cache_key`):
+
+- ``CODE_VERSION`` (int): bump it in the same change as any edit of the module that changes
+  an output (preprocessing, framing, pooling...); tests/test_cache_golden.py fails until it
+  is bumped and the golden file regenerated (``python -m tests.regen_golden``). A new
+  backbone starts at 1 and adds its outputs to tests/golden/ the same way;
+- ``PACKAGES`` (tuple of distribution names): the upstream packages whose code computes the
+  outputs (e.g. ``("hear21passt",)``); their installed versions, with torch's and
+  torchaudio's, are part of the key, so upgrading one recomputes instead of mixing outputs.
 
 Backbones know nothing about metrics; heavy imports stay inside the modules.
 """
@@ -19,7 +30,7 @@ from __future__ import annotations
 
 import importlib
 
-BACKBONES = ("passt", "wav2clip", "vggish", "clip", "clap")
+BACKBONES = ("passt", "panns", "wav2clip", "vggish", "clip", "clap")
 
 
 def load_backbone(name: str, weights_dir=None, device: str = "cpu", **options):

@@ -22,6 +22,8 @@ from imagehear.backbones import check_batch
 from imagehear.errors import WeightsError
 from imagehear.weights import resolve
 
+CODE_VERSION = 1  # bump when this module's outputs change (keys the embedding cache; tests/golden/)
+PACKAGES = ("transformers",)  # upstream code computing the outputs: versions key the cache
 SAMPLE_RATE = 48_000
 WINDOW = 10 * SAMPLE_RATE
 HOP = 5 * SAMPLE_RATE

@@ -3,7 +3,8 @@
 A warm-cache run needs each backbone's cache key — its weights' SHA-256 and ``config()`` —
 but no forward pass. Building PaSST alone takes seconds (imports, random init, checkpoint
 read), so this wrapper resolves the weights, reads ``config()`` remembered from an earlier
-build of the same (backbone, weights, options, code version), and builds on first use.
+build of the same (backbone, weights, options, image-hear version, the module's
+``CODE_VERSION``), and builds on first use.
 
 >>> LazyBackbone.__call__.__doc__
 'Run the real backbone (built on first use).'
@@ -25,8 +26,10 @@ class LazyBackbone:
 
         self.name, self.device, self.options, self._weights_dir = name, device, options, weights_dir
         self.weights = resolve(name, weights_dir)
-        self.sample_rate = getattr(importlib.import_module(f"imagehear.backbones.{name}"), "SAMPLE_RATE", None)
-        key = json.dumps([name, self.weights.sha256, options, __version__], sort_keys=True, default=str)
+        module = importlib.import_module(f"imagehear.backbones.{name}")
+        self.sample_rate = getattr(module, "SAMPLE_RATE", None)
+        key = json.dumps([name, self.weights.sha256, options, __version__, getattr(module, "CODE_VERSION", None)],
+                         sort_keys=True, default=str)
         self._config_file = (Path(cache_dir) / "configs" / f"{name}-{hashlib.sha256(key.encode()).hexdigest()[:20]}"
                              ".json") if cache_dir else None
         self._model = None

@@ -10,7 +10,8 @@ Input length (protocol v1): a clip of at most 10 s (320,000 samples) goes in as 
 unpadded. A longer clip is cut into 10 s windows starting at 0, 5 s, 10 s, ... while a
 window still ends before the clip does, plus one last window aligned to the clip's end,
 so no audio is dropped; logits and embeddings are the means over its windows.
-``pad_to_10s=True`` zero-pads shorter clips at the end to 10 s (av-benchmark parity).
+``pad_to_10s=True`` zero-pads shorter clips at the end to 10 s; with ``crop_to_10s=True`` too,
+longer clips keep their first 10 s (av-benchmark feeds PaSST exactly 320,000 samples).
 
 >>> window_starts(13 * 32000)   # 13 s: [0 s, 10 s] and [3 s, 13 s]
 [0, 96000]
@@ -26,6 +27,8 @@ import warnings
 from imagehear.backbones import check_batch
 from imagehear.errors import ImageHearError, WeightsError
 
+CODE_VERSION = 1  # bump when this module's outputs change (keys the embedding cache; tests/golden/)
+PACKAGES = ("hear21passt",)  # upstream code computing the outputs: versions key the cache
 ARCH = "passt_s_swa_p16_128_ap476"
 SAMPLE_RATE = 32000
 WINDOW = 10 * SAMPLE_RATE
@@ -137,11 +140,11 @@ class PaSSTBackbone:
     name = "passt"
     sample_rate = SAMPLE_RATE
 
-    def __init__(self, net, weights, device: str, pad_to_10s: bool, attention: str):
+    def __init__(self, net, weights, device: str, pad_to_10s: bool, attention: str, crop_to_10s: bool = False):
         import torch
 
         self.net, self.weights, self.device = net, weights, device
-        self.pad_to_10s, self.attention = pad_to_10s, attention
+        self.pad_to_10s, self.attention, self.crop_to_10s = pad_to_10s, attention, crop_to_10s
         self.banks = mel_filter_bank().to(device)
         self.window = torch.hann_window(MEL["win_length"], periodic=False, device=device)
 
@@ -152,6 +155,7 @@ class PaSSTBackbone:
                 "input_length": {"pad_to_10s": self.pad_to_10s, "window_s": WINDOW / SAMPLE_RATE,
                                  "hop_s": HOP / SAMPLE_RATE, "min_samples": MIN_SAMPLES,
                                  "short_clips": "zero-padded to 10 s" if self.pad_to_10s else "as they are, unpadded",
+                                 **({"crop_to_10s": True, "long_clips": "first 10 s only"} if self.crop_to_10s else {}),
                                  "long_clips": "10 s windows at 0, 5 s, ... ending before the clip's end, plus one "
                                                "window aligned to the end; logits and embeddings averaged"},
                 "attention": ("torch.nn.functional.scaled_dot_product_attention" if self.attention == "sdpa"
@@ -164,6 +168,8 @@ class PaSSTBackbone:
 
         batch = check_batch(batch, "passt", SAMPLE_RATE, MIN_SAMPLES, " (0.15 s; or load(pad_to_10s=True))")
         n = batch.shape[1]
+        if self.crop_to_10s and n > WINDOW:
+            batch, n = batch[:, :WINDOW], WINDOW
         if self.pad_to_10s and n < WINDOW:
             batch, n = torch.nn.functional.pad(batch, (0, WINDOW - n)), WINDOW
         starts = window_starts(n)
@@ -187,7 +193,8 @@ class PaSSTBackbone:
 
 
 
-def load(weights_dir=None, device: str = "cpu", pad_to_10s: bool = False, attention: str = "sdpa") -> PaSSTBackbone:
+def load(weights_dir=None, device: str = "cpu", pad_to_10s: bool = False, attention: str = "sdpa",
+         crop_to_10s: bool = False) -> PaSSTBackbone:
     """Load PaSST through the weights registry (``passt-s-f128-p16-s10-ap.476-swa.pt``), eval mode."""
     from imagehear.backbones import resolve_device
     from imagehear.weights import read_state_dict, resolve
@@ -201,4 +208,4 @@ def load(weights_dir=None, device: str = "cpu", pad_to_10s: bool = False, attent
     load_into(net, state, weights.path)
     if attention == "sdpa":
         use_sdpa(net)
-    return PaSSTBackbone(net.eval().to(device), weights, device, pad_to_10s, attention)
+    return PaSSTBackbone(net.eval().to(device), weights, device, pad_to_10s, attention, crop_to_10s)

@@ -23,6 +23,8 @@ from __future__ import annotations
 from imagehear.backbones import check_batch
 from imagehear.errors import WeightsError
 
+CODE_VERSION = 1  # bump when this module's outputs change (keys the embedding cache; tests/golden/)
+PACKAGES = ("torchvggish",)  # upstream code computing the outputs: versions key the cache
 SAMPLE_RATE = 16000
 WIN, HOP, N_FFT = 400, 160, 512           # 25 ms, 10 ms, next power of two (vggish_params, mel_features)
 N_MELS, FMIN, FMAX, LOG_OFFSET = 64, 125.0, 7500.0, 0.01

@@ -15,6 +15,8 @@ from imagehear.backbones import check_batch
 from imagehear.errors import WeightsError
 from imagehear.weights import resolve
 
+CODE_VERSION = 1  # bump when this module's outputs change (keys the embedding cache; tests/golden/)
+PACKAGES = ("wav2clip",)  # upstream code computing the outputs: versions key the cache
 SAMPLE_RATE = 16_000
 # Spectrogram(n_fft=512) reflect-pads n_fft // 2 samples each side, which needs more samples than that.
 MIN_SAMPLES = 257

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from imagehear.leaderboard.table import METRIC_COLUMNS, RECOMPUTED, column_datatypes
+from imagehear.leaderboard.table import LOWER_IS_BETTER, METRIC_COLUMNS, RECOMPUTED, column_datatypes
 from imagehear.leaderboard.views import leaderboard_view, model_view, submit_file
 
 INTRO = f"""# IMAGE HEAR leaderboard
@@ -21,7 +21,8 @@ Image-to-audio generation on IMAGE HEAR (30 classes, 100 web images, 120 clips p
 `image-hear evaluate` with every protocol choice fixed and recorded. Rows marked
 "reported in …, not re-computed" are numbers copied from papers, each computed its own way
 (the same Im2Wav model scores CS 9.53 in its paper and 9.843 in V2A-Mapper's table).
-CS and CLAP: 100 × mean cosine; accuracy: PaSST top-1 %; KL, FAD, KAD: lower is better.
+CS and CLAP: 100 × mean cosine; accuracy: PaSST top-1 %; IS: higher is better;
+{", ".join(sorted(LOWER_IS_BETTER))}: lower is better.
 Click a column header to sort in the browser, or pick the order below.
 """
 SUBMIT_HELP = """Upload a `results.json` written by `image-hear evaluate` (protocol v1, schema in

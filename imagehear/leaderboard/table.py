@@ -15,13 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from imagehear.leaderboard.published import PUBLISHED
+from imagehear.metrics import METRICS
 from imagehear.protocol import CLASS_NAMES, PROTOCOL_VERSION
 
 RECOMPUTED = f"recomputed (protocol {PROTOCOL_VERSION})"
-# Column label -> results.json metric key. Order: the default sort metric first.
-METRIC_COLUMNS = {"accuracy": "accuracy", "CS": "clip_score", "CLAP": "clap_score",
-                  "KL": "kl", "FAD": "fad", "KAD": "kad"}
-LOWER_IS_BETTER = {"KL", "FAD", "KAD"}
+# Column label -> results.json metric key, in registry order (the default sort metric first).
+METRIC_COLUMNS = {spec.column: name for name, spec in METRICS.items()}
+LOWER_IS_BETTER = {spec.column for spec in METRICS.values() if spec.lower_is_better}
 TEXT_COLUMNS_AFTER = ["complete", "protocol", "date", "paper", "code", "file"]
 DEFAULT_SORT = "accuracy"
 
@@ -50,13 +50,24 @@ def ci_text(metric: dict | None, digits: int = 2) -> str:
     return f"[{round(lo, digits)}, {round(hi, digits)}]"
 
 
+def rounded(value: float, decimals: int) -> float:
+    """``decimals`` places; values too small for them keep 3 significant digits (never a bare 0.0).
+
+    >>> rounded(49.1437, 3), rounded(6.87e-05, 4), rounded(0.0, 4)
+    (49.144, 6.87e-05, 0.0)
+    """
+    if value != 0 and abs(value) < 0.5 * 10 ** -decimals:
+        return float(f"{value:.3g}")
+    return round(value, decimals)
+
+
 def recomputed_row(result: Result) -> dict:
     """Table row for an accepted results file."""
     data = result.data
     row = {"model": result.name, "source": RECOMPUTED}
     for column, key in METRIC_COLUMNS.items():
         metric = data["metrics"].get(key)
-        row[column] = round(metric["value"], 3) if metric else None
+        row[column] = rounded(metric["value"], METRICS[key].decimals + 1) if metric else None
         row[f"{column} 95% CI"] = ci_text(metric)
     row.update({"n_samples": data["n_samples"], "complete": "yes" if data["complete"] else "no",
                 "protocol": data["protocol"], "date": str(data["created"])[:10],

@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from imagehear.metrics import METRICS
 from imagehear.protocol import CLASS_NAMES, CLIPS_PER_CLASS, PROTOCOL_VERSION
 
 BENCHMARK = "image_hear"
@@ -26,18 +27,11 @@ MAX_NAME_CHARS = 100
 MAX_URL_CHARS = 500
 REQUIRED_KEYS = ("benchmark", "protocol", "image_hear_version", "created", "model", "complete",
                  "n_samples", "metrics", "config", "environment")
-# Allowed (lo, hi) per metric; the same range applies to its ci95 bounds and per_class values.
-METRIC_RANGES = {
-    "clip_score": (-100.0, 100.0), "clap_score": (-100.0, 100.0), "accuracy": (0.0, 100.0),
-    # KL's 1e-6 floor lets identical pairs score down to -5.3e-4; KAD is an unbiased estimate
-    # that can dip below 0 when the sets match (docs/results_schema.md).
-    "kl": (-1e-3, math.inf), "fad": (0.0, math.inf), "kad": (-math.inf, math.inf),
-}
+# Allowed ranges, CI meaning and weights per metric come from the metric registry.
+METRIC_RANGES = {name: spec.valid_range for name, spec in METRICS.items()}
 # Means of per-sample scores: their percentile bootstrap CI holds the value. Set-level
-# scores (FAD, KAD) are biased under resampling, so their CI need not.
-MEAN_METRICS = ("clip_score", "clap_score", "accuracy", "kl")
-# Metrics whose value depends on a weight file: its sha256 must be recorded.
-METRIC_WEIGHTS = {"accuracy": "passt", "kl": "passt", "clip_score": "wav2clip"}
+# scores (FD, KAD) are biased under resampling, so their CI need not.
+MEAN_METRICS = tuple(name for name, spec in METRICS.items() if spec.ci == "mean")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 # Markup and control characters have no place in a model name; refusing them keeps every
 # present and future rendering path (table, dropdown, plot titles) safe.
@@ -124,8 +118,15 @@ def check_metric(name: str, metric) -> list[str]:
     where = f"metrics.{name}"
     if not isinstance(metric, dict):
         return [f"{where}: must be an object, got {type(metric).__name__}"]
+    if "error" in metric:
+        return [f"{where}: failed when it was computed ({short(metric['error'], 120)}); fix the cause and "
+                "evaluate again"]
     lo, hi = METRIC_RANGES[name]
     reasons = _check_range(f"{where}.value", metric.get("value"), lo, hi)
+    if METRICS[name].ci == "splits":
+        std = metric.get("std")
+        if not (is_number(std) and std >= 0):
+            reasons.append(f"{where}.std: must be a number >= 0 (the std over splits), got {short(std)}")
     ci = metric.get("ci95")
     if ci is None and isinstance(metric.get("ci95_note"), str):
         pass  # the CI was omitted on purpose (too costly), and the file says why
@@ -179,7 +180,7 @@ def check_environment(env, metrics) -> list[str]:
     if not isinstance(env.get("device"), str) or not env["device"]:
         reasons.append("environment.device: must be a non-empty string")
     weights = env.get("weights") if isinstance(env.get("weights"), dict) else {}
-    needed = sorted({w for m, w in METRIC_WEIGHTS.items() if isinstance(metrics, dict) and m in metrics})
+    needed = sorted({w for m, spec in METRICS.items() for w in spec.weights if isinstance(metrics, dict) and m in metrics})
     for backbone in needed:
         entry = weights.get(backbone)
         sha = entry.get("sha256") if isinstance(entry, dict) else None

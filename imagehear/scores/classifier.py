@@ -17,39 +17,78 @@ from imagehear.scores._checks import as_labels, as_matrix, same_shape
 KL_EPS = 1e-6  # protocol v1: log(p + 1e-6) on the second distribution
 OTHER = "other"
 
+# direction keyword -> the label recorded in results
+KL_DIRECTIONS = {"ref||gen": "KL(ref||gen)", "gen||ref": "KL(gen||ref)",
+                 "symmetric": "KL(ref||gen)+KL(gen||ref)"}
+
 
 @dataclass(frozen=True)
 class KLResult:
-    value: float            # mean over pairs
-    per_pair: np.ndarray    # (N,)
-    direction: str          # "KL(ref||gen)" or "KL(gen||ref)"
+    value: float              # mean over pairs
+    per_pair: np.ndarray      # (N,)
+    direction: str            # "KL(ref||gen)", "KL(gen||ref)" or "KL(ref||gen)+KL(gen||ref)"
+    eps: float | None = KL_EPS  # floor added to the second distribution; None: exact log-softmax
 
 
-def kl_divergence(ref_logits, gen_logits, reverse: bool = False) -> KLResult:
+def _kl_rows(log_p: np.ndarray, log_q: np.ndarray, eps: float | None) -> np.ndarray:
+    p = np.exp(log_p)
+    log_q = log_q if eps is None else np.log(np.exp(log_q) + eps)
+    return (p * (log_p - log_q)).sum(axis=1)
+
+
+def _direction(reverse, direction) -> str:
+    if direction is None:
+        return "gen||ref" if reverse else "ref||gen"
+    if direction not in KL_DIRECTIONS:
+        raise ValueError(f"direction must be one of {', '.join(map(repr, KL_DIRECTIONS))}, got {direction!r}")
+    if reverse and direction != "gen||ref":
+        raise ValueError(f"reverse=True contradicts direction={direction!r}; pass only one of them")
+    return direction
+
+
+def kl_divergence(ref_logits, gen_logits, reverse: bool = False, *, direction: str | None = None,
+                  eps: float | None = KL_EPS) -> KLResult:
     """Per-pair KL between softmax distributions of paired logits, row i against row i.
 
-    KL(ref||gen) = sum_c p_ref (log p_ref - log(p_gen + 1e-6)); ``reverse=True`` gives
-    KL(gen||ref), stable-audio-metrics' direction. The 1e-6 floor is the protocol's; it
-    makes a pair of identical distributions score a hair below 0 (never below
-    -log(1 + C * 1e-6), about -5.3e-4 for C = 527). We keep the formula rather than clamp.
+    ``direction``: ``"ref||gen"`` (default; protocol v1 and av-benchmark),
+    ``"gen||ref"`` (stable-audio-metrics; ``reverse=True`` is the same) or ``"symmetric"``
+    (KL(ref||gen) + KL(gen||ref) per pair, audiocraft's sum).
+
+    ``eps``: with the protocol's default 1e-6, KL(p||q) = sum_c p (log p - log(q + 1e-6)),
+    which makes a pair of identical distributions score a hair below 0 (never below
+    -log(1 + C * 1e-6), about -5.3e-4 for C = 527); we keep the formula rather than clamp.
+    ``eps=None`` is the exact log-softmax form sum_c p (log_softmax(p) - log_softmax(q)),
+    av-benchmark's ``compute_kl`` (``av_bench/metrics/kl.py``): >= 0, 0 for identical rows.
+    The symmetric sum uses the same ``eps`` in both terms. Everything is float64.
 
     >>> ref = np.array([[2.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
     >>> gen = np.array([[0.0, 2.0, -1.0], [0.0, 1.0, 0.0]])
     >>> r = kl_divergence(ref, gen)
     >>> r.direction, np.round(r.per_pair, 4).tolist()
     ('KL(ref||gen)', [1.4592, -0.0])
+    >>> np.round(kl_divergence(ref, gen, eps=None).per_pair, 4).tolist()
+    [1.4592, 0.0]
+    >>> s = kl_divergence(ref, gen, direction="symmetric", eps=None)
+    >>> s.direction, np.round(s.per_pair, 4).tolist()
+    ('KL(ref||gen)+KL(gen||ref)', [2.9184, 0.0])
     """
+    direction = _direction(reverse, direction)
+    if eps is not None and (isinstance(eps, bool) or not isinstance(eps, (int, float, np.floating))
+                            or not 0 < eps < np.inf):
+        raise ValueError(f"eps must be a positive float, or None for the exact log-softmax form; got {eps!r}")
     ref = as_matrix(ref_logits, "ref_logits")
     gen = as_matrix(gen_logits, "gen_logits")
     same_shape(ref, gen, "ref_logits", "gen_logits")
     if ref.shape[1] < 2:
         raise ValueError(f"logits need at least 2 classes, got {ref.shape[1]}")
-    p, q = (gen, ref) if reverse else (ref, gen)
-    log_p = log_softmax(p, axis=1)  # float64, no overflow for large logits
-    p_prob = np.exp(log_p)
-    q_prob = np.exp(log_softmax(q, axis=1))
-    per_pair = (p_prob * (log_p - np.log(q_prob + KL_EPS))).sum(axis=1)
-    return KLResult(float(per_pair.mean()), per_pair, "KL(gen||ref)" if reverse else "KL(ref||gen)")
+    log_ref, log_gen = log_softmax(ref, axis=1), log_softmax(gen, axis=1)  # float64, no overflow
+    if direction == "ref||gen":
+        per_pair = _kl_rows(log_ref, log_gen, eps)
+    elif direction == "gen||ref":
+        per_pair = _kl_rows(log_gen, log_ref, eps)
+    else:
+        per_pair = _kl_rows(log_ref, log_gen, eps) + _kl_rows(log_gen, log_ref, eps)
+    return KLResult(float(per_pair.mean()), per_pair, KL_DIRECTIONS[direction], None if eps is None else float(eps))
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,8 @@ def make_results(name: str = "test-model", accuracy: float | None = 40.0, clip_s
         "config": {"sample_rates": {"passt": 32000, "wav2clip": 16000}, "passt_input": "as-is (<=10 s)",
                    "resampler": {"method": "sinc_interp_hann", "lowpass_filter_width": 6, "rolloff": 0.99}},
         "environment": {"python": "3.11.7", "packages": {"torch": "2.14.1"}, "device": "cpu",
-                        "weights": {"passt": {"sha256": "a" * 64}, "wav2clip": {"sha256": "b" * 64}}},
+                        "weights": {"passt": {"sha256": "a" * 64}, "wav2clip": {"sha256": "b" * 64},
+                                    "clip": {"sha256": "c" * 64}}},
     }
 
 

@@ -1,0 +1,131 @@
+"""One entry function per metric: gathered backbone outputs in, (results entry, per-sample columns) out.
+
+Each function is named after its :data:`imagehear.metrics.METRICS` key and only arranges
+arrays for :mod:`imagehear.compute` (which calls the pure maths in :mod:`imagehear.scores`);
+no model is loaded here. The pipeline builds one :class:`MetricInputs` for a run and
+calls every requested metric on it.
+
+>>> import numpy as np
+>>> rng = np.random.default_rng(0)
+>>> logits = [rng.normal(size=527) for _ in range(20)]
+>>> entry, columns = is_passt(MetricInputs({"passt.logits": logits}, labels=["Dog"] * 20,
+...                                        names=[f"dog_{i:03d}" for i in range(20)]))
+>>> sorted(entry), columns
+(['ci95_note', 'n', 'n_splits', 'order', 'std', 'value'], {})
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from imagehear.profiles import PROFILES, Profile
+
+
+@dataclass
+class MetricInputs:
+    """Everything a metric may read: per-clip backbone outputs of both sets, and the pairing."""
+
+    generated: dict[str, list]                  # "backbone.output" -> one array per generated clip
+    reference: dict[str, list] = field(default_factory=dict)  # the same, per reference clip
+    labels: list[str] = field(default_factory=list)           # IMAGE HEAR class per generated clip
+    names: list[str] = field(default_factory=list)            # generated clip names (relative paths)
+    pairs: list[tuple[int, int]] = field(default_factory=list)  # (generated index, reference index)
+    unmatched: dict = field(default_factory=dict)             # {"generated": [...], "reference": [...]}
+    class_texts: np.ndarray | None = None       # CLAP text embedding per class (CLASS_NAMES order)
+    seed: int = 0
+    profile: Profile = PROFILES["protocol-v1"]
+
+    def stack(self, output: str, which: str = "generated") -> np.ndarray:
+        return np.stack(getattr(self, which)[output])
+
+
+def _compute():
+    from imagehear import compute
+
+    return compute
+
+
+def accuracy(inputs: MetricInputs):
+    from imagehear import protocol
+
+    entry, result = _compute().accuracy_entry(inputs.stack("passt.logits"), inputs.labels, inputs.seed)
+    return entry, {"passt_top1": result.predicted.tolist(),
+                   "passt_top1_label": [protocol.AUDIOSET_LABELS[i] for i in result.predicted],
+                   "correct": result.correct.tolist()}
+
+
+def clip_score(inputs: MetricInputs):
+    entry, values = _compute().clip_score_entry(inputs.stack("wav2clip.embedding"), inputs.stack("clip.image"),
+                                                inputs.labels, inputs.seed)
+    return entry, {"clip_score": values.tolist()}
+
+
+def clap_score(inputs: MetricInputs):
+    entry, values = _compute().clap_score_entry(inputs.stack("clap.embedding"), inputs.class_texts, inputs.labels,
+                                                inputs.seed)
+    return entry, {"clap_score": values.tolist()}
+
+
+def _kl(inputs: MetricInputs, output: str, column: str):
+    from imagehear.errors import ImageHearError
+
+    if not inputs.pairs:
+        raise ImageHearError("no reference clip pairs with a generated one (pairs match by relative path "
+                             "without extension, e.g. dog/dog_000.wav with dog/dog_000.flac)")
+    gen_idx = [g for g, _ in inputs.pairs]
+    ref = np.stack([inputs.reference[output][r] for _, r in inputs.pairs])
+    gen = np.stack([inputs.generated[output][g] for g in gen_idx])
+    entry, per_pair = _compute().kl_entry(ref, gen, [inputs.labels[g] for g in gen_idx], inputs.seed,
+                                          reverse=inputs.profile.kl_direction == "gen||ref", eps=inputs.profile.kl_eps)
+    entry["unmatched"] = inputs.unmatched
+    values = dict(zip(gen_idx, per_pair.tolist()))
+    return entry, {column: [values.get(i) for i in range(len(inputs.labels))]}
+
+
+def kl(inputs: MetricInputs):
+    return _kl(inputs, "passt.logits", "kl")
+
+
+def kl_panns(inputs: MetricInputs):
+    return _kl(inputs, "panns.logits", "kl_panns")
+
+
+def _frames(clips: list) -> list[np.ndarray]:
+    # one row per clip for clip-level embeddings; VGGish gives (frames, 128) per clip already
+    return [c if np.ndim(c) == 2 else np.asarray(c)[None] for c in clips]
+
+
+def _fd(inputs: MetricInputs, output: str, unit: str, metric: str):
+    entry = _compute().frechet_entry(_frames(inputs.generated[output]), _frames(inputs.reference[output]),
+                                     inputs.seed, metric=metric, unit=unit)
+    return entry, {}
+
+
+def fad(inputs: MetricInputs):
+    return _fd(inputs, "vggish.embedding", "VGGish frames (0.96 s each)", "FAD")
+
+
+def fd_passt(inputs: MetricInputs):
+    return _fd(inputs, "passt.embedding", "clips", "FD (PaSST)")
+
+
+def fd_panns(inputs: MetricInputs):
+    return _fd(inputs, "panns.embedding", "clips", "FD (PANNs)")
+
+
+def kad(inputs: MetricInputs):
+    return _compute().kad_entry(inputs.stack("passt.embedding"), inputs.stack("passt.embedding", "reference"),
+                                inputs.seed), {}
+
+
+def _is(inputs: MetricInputs, output: str):
+    return _compute().inception_entry(inputs.stack(output), inputs.names, inputs.profile), {}
+
+
+def is_passt(inputs: MetricInputs):
+    return _is(inputs, "passt.logits")
+
+
+def is_panns(inputs: MetricInputs):
+    return _is(inputs, "panns.logits")

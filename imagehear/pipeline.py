@@ -1,0 +1,228 @@
+"""One pipeline for a generated folder and for lists of clips: clips → embeddings → metric entries.
+
+:func:`run` plans the union of backbone outputs the requested metrics need, hashes each
+clip's bytes once, runs each backbone once per clip (through the cached engine, so a clip
+already embedded costs nothing), then calls each metric's entry function
+(:mod:`imagehear.metrics.entries`) on the gathered arrays. ``image-hear evaluate`` (via
+:mod:`imagehear.suite`) and :mod:`imagehear.api` both call it, so they agree by construction.
+
+A metric whose maths fails once the embeddings exist (a degenerate kernel bandwidth, a
+singular set) does not lose the others: its entry is ``{"error": "..."}``.
+
+>>> Options().profile.name
+'protocol-v1'
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from imagehear import metrics as registry
+from imagehear.errors import ImageHearError
+from imagehear.profiles import PROFILES, Profile
+
+
+@dataclass
+class Options:
+    weights_dir: str | None = None
+    device: str = "auto"
+    batch_size: int | None = None     # None: 1 on CPU, 16 on accelerators
+    cache_dir: str | None = None       # embedding cache; False disables it
+    source: str | None = None          # dataset image source
+    pad_to_10s: bool = False
+    seed: int = 0
+    precision: str = "fp32"
+    progress: bool = True
+    model: dict = field(default_factory=dict)
+    shard: object = None               # imagehear.distributed.Shard; None: from the launcher's env
+    profile: Profile = PROFILES["protocol-v1"]
+
+
+class Backbones:
+    """One lazy backbone per name: built only if some clip is not cached yet."""
+
+    def __init__(self, options: Options):
+        from imagehear.backbones import resolve_device
+
+        self.options, self.loaded = options, {}
+        shard = options.shard
+        self.device = shard.device if shard is not None and shard.world > 1 else resolve_device(options.device)
+
+    def __getitem__(self, name):
+        if name not in self.loaded:
+            from imagehear.backbones.lazy import lazy_backbone
+
+            extra = {}
+            if name == "passt":
+                exact = self.options.profile.passt_exactly_10s
+                extra = {"pad_to_10s": self.options.pad_to_10s or exact, **({"crop_to_10s": True} if exact else {})}
+            self.loaded[name] = lazy_backbone(name, self.options.weights_dir, self.device, self.options.cache_dir,
+                                              **extra)
+        return self.loaded[name]
+
+
+@dataclass
+class Clips:
+    """The audio of one run: generated clips (with class labels) and optional reference clips."""
+
+    generated: list            # imagehear.embed.AudioItem
+    labels: list[str]
+    images: list | None = None  # conditioning image (path or PIL image) per generated clip
+    reference: list = field(default_factory=list)
+    pairs: list[tuple[int, int]] = field(default_factory=list)  # (generated index, reference index)
+    unmatched: dict = field(default_factory=dict)
+
+
+def check_request(names, clips: Clips) -> None:
+    """Refuse, before any embedding, a request whose inputs cannot serve its metrics."""
+    specs = [registry.METRICS[n] for n in names]
+    if any(s.needs_reference for s in specs) and not clips.reference:
+        missing = ", ".join(s.name for s in specs if s.needs_reference)
+        raise ImageHearError(f"{missing} need reference audio: pass --reference-dir (or references=...)")
+    if any(s.reference == "paired" for s in specs) and not clips.pairs:
+        raise ImageHearError("no reference clip pairs with a generated one: a reference file pairs with the "
+                             "generated file of the same relative path without extension (e.g. "
+                             f"{clips.generated[0].name} with the same name ending in .wav or .flac)")
+    if any("clip.image" in s.needs for s in specs) and clips.images is None:
+        raise ImageHearError("clip_score needs the conditioning image of each clip")
+
+
+def _embed(backbone, items, options: Options):
+    from imagehear.embed import extract
+
+    shard = options.shard
+    return extract(backbone, items, cache_dir=options.cache_dir, batch_size=options.batch_size,
+                   precision=options.precision, progress=options.progress and (shard is None or shard.is_main),
+                   shard=shard)
+
+
+def _reference_indices(names, backbone: str, clips: Clips) -> list[int]:
+    """Reference clips a backbone must embed: all for set metrics, the paired ones for paired metrics."""
+    kinds = {registry.METRICS[n].reference for n in names if backbone in registry.METRICS[n].backbones}
+    if "set" in kinds:
+        return list(range(len(clips.reference)))
+    if "paired" in kinds:
+        return sorted({r for _, r in clips.pairs})
+    return []
+
+
+def gather(names, clips: Clips, backbones: Backbones, options: Options):
+    """Every backbone output the metrics ``names`` need, for both sets (each clip embedded once)."""
+    from imagehear.metrics.entries import MetricInputs
+
+    inputs = MetricInputs(generated={}, reference={}, labels=list(clips.labels),
+                          names=[item.name for item in clips.generated], pairs=list(clips.pairs),
+                          unmatched=clips.unmatched, seed=options.seed, profile=options.profile)
+    for backbone, outputs in registry.outputs_for(names).items():
+        audio_outputs = [o for o in outputs if o not in ("image", "text")]
+        if "image" in outputs:
+            inputs.generated["clip.image"] = list(image_embeddings(clips.images, backbones[backbone], options))
+        if "text" in outputs:
+            inputs.class_texts = class_text_embeddings(backbones[backbone], options)
+        if not audio_outputs:
+            continue
+        gen = _embed(backbones[backbone], clips.generated, options)
+        ref_index = _reference_indices(names, backbone, clips)
+        ref = _embed(backbones[backbone], [clips.reference[i] for i in ref_index], options) if ref_index else []
+        for output in audio_outputs:
+            key = f"{backbone}.{output}"
+            inputs.generated[key] = [e[output] for e in gen]
+            by_index = dict(zip(ref_index, (e[output] for e in ref)))
+            if ref_index:
+                # set metrics read every reference clip; paired ones only those in pairs
+                inputs.reference[key] = [by_index.get(i) for i in range(len(clips.reference))]
+    return inputs
+
+
+def score(names, inputs) -> tuple[dict, dict]:
+    """Each metric's entry on the gathered inputs: (metrics dict, per-sample columns)."""
+    out, columns = {}, {}
+    for name in names:
+        try:
+            entry, per_sample = registry.METRICS[name].compute(inputs)
+        except (ImageHearError, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+            out[name] = {"error": f"{type(exc).__name__}: {exc}" if not isinstance(exc, ImageHearError) else str(exc)}
+            continue
+        out[name] = entry
+        columns.update(per_sample)
+    return out, columns
+
+
+def run(names, clips: Clips, options: Options | None = None, backbones: Backbones | None = None):
+    """Score ``clips`` on the metrics ``names``: (metrics dict, per-sample columns, backbones used)."""
+    options = options or Options()
+    check_request(names, clips)
+    waveform = options.profile.waveform()
+    if waveform:  # the profile's preparation is part of what each clip is (and of its hash)
+        clips = replace(clips, generated=[replace(c, waveform=waveform) for c in clips.generated],
+                        reference=[replace(c, waveform=waveform) for c in clips.reference])
+    backbones = backbones or Backbones(options)
+    inputs = gather(names, clips, backbones, options)
+    out, columns = score(names, inputs)
+    return out, columns, backbones
+
+
+def select_metrics(requested, has_reference: bool) -> list[str]:
+    """Metric names from a comma-separated string or list; default: the registry's default set."""
+    if requested is None:
+        return [m for m in registry.DEFAULT_METRICS if has_reference or not registry.METRICS[m].needs_reference]
+    names = [m.strip() for m in (requested.split(",") if isinstance(requested, str) else requested) if m.strip()]
+    unknown = [m for m in names if m not in registry.METRICS]
+    if unknown or not names:
+        raise ImageHearError(f"unknown metric(s) {', '.join(unknown) or '(none given)'}; choose from "
+                             f"{', '.join(registry.METRICS)}")
+    if not has_reference and any(registry.METRICS[m].needs_reference for m in names):
+        needs = ", ".join(m for m in names if registry.METRICS[m].needs_reference)
+        raise ImageHearError(f"{needs}: needs reference audio; pass --reference-dir")
+    return list(dict.fromkeys(names))
+
+
+# --- non-audio inputs: images for CLIP, class prompts for CLAP ---------------------------------
+
+def _image_key(img) -> tuple[str, object]:
+    """(content hash, input) for a path or a PIL image."""
+    from PIL import Image
+
+    if isinstance(img, (str, Path)):
+        path = Path(img)
+        if not path.is_file():
+            raise ImageHearError(f"{path}: image not found")
+        return hashlib.sha256(path.read_bytes()).hexdigest(), path
+    if isinstance(img, Image.Image):
+        return hashlib.sha256(f"{img.mode}{img.size}".encode() + img.tobytes()).hexdigest(), img
+    raise ImageHearError(f"images must be file paths or PIL images, got {type(img).__name__}")
+
+
+def _open(item):
+    """Paths are decoded here (errors name the file); CLIP's preprocessing converts to RGB after
+    its resize and crop, as OpenAI's does, so images are passed on unconverted."""
+    from imagehear.backbones.clip import load_image
+
+    return load_image(item) if isinstance(item, Path) else item
+
+
+def image_embeddings(images, backbone, options: Options) -> np.ndarray:
+    """CLIP image embeddings, one row per image (each distinct image embedded once, cached)."""
+    from imagehear.embed import extract_keyed
+
+    distinct = {}  # a full run repeats each of 100 images ~36 times: read and hash each once
+    for img in images:
+        distinct.setdefault(str(img) if isinstance(img, (str, Path)) else id(img), img)
+    keys = {k: _image_key(img) for k, img in distinct.items()}
+    out = extract_keyed(backbone, dict(keys.values()), lambda items: backbone.embed_images([_open(i) for i in items]),
+                        cache_dir=options.cache_dir, precision=options.precision)
+    return np.stack([out[keys[str(img) if isinstance(img, (str, Path)) else id(img)][0]] for img in images])
+
+
+def class_text_embeddings(backbone, options: Options) -> np.ndarray:
+    """CLAP text embedding of each class prompt, in CLASS_NAMES order (cached)."""
+    from imagehear.compute import clap_prompts
+    from imagehear.embed import extract_keyed, text_hash
+
+    prompts = clap_prompts()
+    out = extract_keyed(backbone, {text_hash(p): p for p in prompts}, backbone.embed_text,
+                        cache_dir=options.cache_dir, precision=options.precision)
+    return np.stack([out[text_hash(p)] for p in prompts])

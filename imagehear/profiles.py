@@ -1,0 +1,63 @@
+"""Evaluation profiles: protocol v1 (the default) and compatibility profiles of other harnesses.
+
+A profile fixes every choice that makes one harness's numbers differ from another's on the
+same weights and audio: waveform preparation (which changes embeddings, so it keys the
+cache), PaSST's input length, KL's epsilon, the clip order the inception score shuffles.
+It is recorded in results.json ``config.profile``. docs/av_benchmark.md explains each
+difference.
+
+>>> profile("protocol-v1").kl_eps, profile("av-benchmark", audio_length=8).audio_length
+(1e-06, 8.0)
+>>> profile("protocol-v1").waveform(), profile("av-benchmark", 8).waveform()
+((), (('audio_length_s', 8.0), ('preparation', 'av-benchmark')))
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, replace
+
+from imagehear.errors import ImageHearError
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    audio_length: float | None = None   # crop every clip to this many seconds (never pad)
+    # how a clip becomes a backbone's input: "protocol-v1" (mono, torchaudio.functional.resample)
+    # or "av-benchmark" (mono, mean subtracted at the file's rate, torchaudio.transforms.Resample)
+    preparation: str = "protocol-v1"
+    passt_exactly_10s: bool = False     # zero-pad or crop PaSST input to exactly 10 s
+    kl_eps: float | None = 1e-6         # log(p_gen + eps); None: exact log-softmax
+    kl_direction: str = "ref||gen"      # the headline KL; the other and the sum are recorded too
+    is_order: str = "as given"          # clip order before the inception score's shuffle
+    is_shuffle_seed: int | None = 2020  # numpy RandomState seed of that shuffle
+
+    def waveform(self) -> tuple:
+        """The waveform preparation as sorted (key, value) pairs, empty for protocol v1's own
+        (it becomes part of each clip's content hash, hence of the embedding cache key)."""
+        chosen = {"preparation": self.preparation, "audio_length_s": self.audio_length}
+        if chosen == {"preparation": "protocol-v1", "audio_length_s": None}:
+            return ()
+        return tuple(sorted(chosen.items()))
+
+    def record(self) -> dict:
+        return asdict(self)
+
+
+PROFILES = {
+    "protocol-v1": Profile("protocol-v1"),
+    # github.com/hkchengrex/av-benchmark @050a5cd (MMAudio, Kling-Foley): see docs/av_benchmark.md
+    "av-benchmark": Profile("av-benchmark", preparation="av-benchmark", passt_exactly_10s=True, kl_eps=None,
+                            is_order="sorted by file stem"),
+}
+
+
+def profile(name: str = "protocol-v1", audio_length: float | None = None) -> Profile:
+    """The named profile, with ``audio_length`` (seconds) if given."""
+    if name not in PROFILES:
+        raise ImageHearError(f"unknown profile {name!r} for --compat; choose from {', '.join(PROFILES)}")
+    if audio_length is None:
+        return PROFILES[name]
+    if not (isinstance(audio_length, (int, float)) and math.isfinite(audio_length) and audio_length > 0):
+        raise ImageHearError(f"--audio-length must be a positive number of seconds, got {audio_length!r}")
+    return replace(PROFILES[name], audio_length=float(audio_length))

@@ -1,0 +1,4 @@
+"""FD (PANNs): Frechet distance (as fad) between PANNs CNN14 (16 kHz) 2048-d embeddings (ReLU of fc1) of the two sets, one row per clip (image-hear metric registry entry `fd_panns`)."""
+from imagehear.evaluate_module import module_class
+
+FdPanns = module_class("fd_panns")

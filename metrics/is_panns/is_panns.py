@@ -1,0 +1,4 @@
+"""IS (PANNs): inception score (as is_passt) of the softmax of PANNs CNN14 (16 kHz) logits (image-hear metric registry entry `is_panns`)."""
+from imagehear.evaluate_module import module_class
+
+IsPanns = module_class("is_panns")

@@ -1,0 +1,9 @@
+"""Space app for the `is_passt` evaluate module (run: python app.py)."""
+from pathlib import Path
+
+from imagehear.metric_app import build_app
+
+app = build_app(str(Path(__file__).resolve().parent), "IS (PaSST)", reference_kind="none")
+
+if __name__ == "__main__":
+    app.launch()

@@ -83,9 +83,10 @@ def check_request(names, clips: Clips) -> None:
         missing = ", ".join(s.name for s in specs if s.needs_reference)
         raise ImageHearError(f"{missing} need reference audio: pass --reference-dir (or references=...)")
     if any(s.reference == "paired" for s in specs) and not clips.pairs:
-        raise ImageHearError("no reference clip pairs with a generated one: a reference file pairs with the "
-                             "generated file of the same relative path without extension (e.g. "
-                             f"{clips.generated[0].name} with the same name ending in .wav or .flac)")
+        example = Path(clips.generated[0].name).with_suffix("")
+        raise ImageHearError("no reference file matches a generated clip: they pair by relative path without "
+                             f"extension (e.g. {clips.generated[0].name} needs {example}.wav or {example}.flac "
+                             "in the reference folder)")
     if any("clip.image" in s.needs for s in specs) and clips.images is None:
         raise ImageHearError("clip_score needs the conditioning image of each clip")
 

@@ -40,6 +40,21 @@ def weights_dir(tmp_path_factory) -> Path:
     return make_weights_dir(tmp_path_factory.mktemp("weights"), size="tiny")
 
 
+@pytest.fixture(scope="session")
+def upstream_torch_home(weights_dir, tmp_path_factory):
+    """A TORCH_HOME whose hub cache holds our random checkpoints, so upstream packages load
+    them with their own code (hear21passt, torchvggish)."""
+    home = tmp_path_factory.mktemp("torch_home")
+    checkpoints = home / "hub" / "checkpoints"
+    checkpoints.mkdir(parents=True)
+    from imagehear.weights import REGISTRY
+
+    for name in ("passt", "vggish", "wav2clip"):
+        file_name = REGISTRY[name].file_name
+        (checkpoints / file_name).symlink_to(weights_dir / file_name)
+    return home
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):  # keep test output clean
         pass

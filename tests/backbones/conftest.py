@@ -1,20 +1,5 @@
-"""Fixtures shared by the backbone tests (the random weights themselves: tests/conftest.py)."""
+"""Fixtures shared by the backbone tests (the random weights and upstream_torch_home: tests/conftest.py)."""
 import pytest
-
-from imagehear.weights import REGISTRY
-
-
-@pytest.fixture(scope="session")
-def upstream_torch_home(weights_dir, tmp_path_factory):
-    """A TORCH_HOME whose hub cache holds our random checkpoints, so upstream packages load
-    them with their own code (hear21passt, torchvggish)."""
-    home = tmp_path_factory.mktemp("torch_home")
-    checkpoints = home / "hub" / "checkpoints"
-    checkpoints.mkdir(parents=True)
-    for name in ("passt", "vggish", "wav2clip"):
-        file_name = REGISTRY[name].file_name
-        (checkpoints / file_name).symlink_to(weights_dir / file_name)
-    return home
 
 
 @pytest.fixture(scope="module")

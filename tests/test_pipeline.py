@@ -1,0 +1,110 @@
+"""The metric registry and the one pipeline: every consumer reads the registry, each backbone
+runs once per clip, a warm cache runs no forward pass, a failing metric loses no other."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import imagehear.backbones
+from imagehear import api, pipeline
+from imagehear.cli import build_parser
+from imagehear.errors import ImageHearError
+from imagehear.leaderboard import table, validate
+from imagehear.metrics import METRICS, backbones_for, entries, outputs_for, per_sample_columns
+from imagehear.report import PER_SAMPLE_COLUMNS, markdown_summary
+from imagehear.weights import REGISTRY
+
+RATE = 16000
+
+
+def test_every_consumer_reads_the_registry():
+    assert validate.METRIC_RANGES == {n: s.valid_range for n, s in METRICS.items()}
+    assert set(validate.MEAN_METRICS) == {n for n, s in METRICS.items() if s.ci == "mean"}
+    assert table.METRIC_COLUMNS == {s.column: n for n, s in METRICS.items()}
+    assert table.LOWER_IS_BETTER == {s.column for s in METRICS.values() if s.lower_is_better}
+    assert PER_SAMPLE_COLUMNS == per_sample_columns()
+    evaluate_help = build_parser()._subparsers._group_actions[0].choices["evaluate"].format_help()
+    for name, spec in METRICS.items():
+        assert callable(getattr(entries, name)), f"{name} has no entry function"
+        assert set(spec.backbones) <= set(imagehear.backbones.BACKBONES) and set(spec.weights) <= set(REGISTRY)
+        assert name in evaluate_help
+        row = markdown_summary({"metrics": {name: {"value": 1.0, "n": 3}}}).splitlines()[-1]
+        assert row.startswith(f"| {spec.label}")
+
+
+def test_validator_requires_the_hash_of_every_weight_a_metric_reads(results_factory):
+    data = results_factory()
+    data["metrics"]["fad"] = {"value": 2.0, "ci95": [1.5, 2.5]}
+    assert validate.validate_results(data) == [
+        "environment.weights.vggish.sha256: must be 64 lowercase hex digits, got None"]
+    data["metrics"]["fad"] = {"error": "ValueError: singular"}
+    data["environment"]["weights"]["vggish"] = {"sha256": "d" * 64}
+    assert "metrics.fad: failed when it was computed" in validate.validate_results(data)[0]
+
+
+def test_outputs_are_planned_as_a_union():
+    assert outputs_for(["accuracy", "kl", "kad", "fd_passt", "is_passt"]) == {"passt": ("embedding", "logits")}
+    assert backbones_for(["clip_score", "fad", "fd_panns", "kl_panns"]) == ("wav2clip", "clip", "vggish", "panns")
+
+
+def test_metric_selection_errors_name_the_fix():
+    assert pipeline.select_metrics(None, has_reference=False) == ["clip_score", "accuracy", "clap_score"]
+    with pytest.raises(ImageHearError, match="unknown metric.*fd_pasta.*choose from"):
+        pipeline.select_metrics("accuracy,fd_pasta", True)
+    with pytest.raises(ImageHearError, match="fd_passt: needs reference audio; pass --reference-dir"):
+        pipeline.select_metrics(["fd_passt"], False)
+
+
+def _tones(n, seed, seconds=1.0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * RATE)) / RATE
+    return [(0.3 * np.sin(2 * np.pi * (200 + 37 * i) * t) + 0.05 * rng.standard_normal(t.size)).astype("float32")
+            for i in range(n)]
+
+
+@pytest.fixture(scope="module")
+def warm(weights_dir, tmp_path_factory):
+    """12 generated and 12 reference clips scored on accuracy and KL: the PaSST pass is cached."""
+    gen, ref = _tones(12, 0), _tones(12, 1)
+    kw = dict(sampling_rate=RATE, weights_dir=str(weights_dir), device="cpu",
+              cache_dir=str(tmp_path_factory.mktemp("cache")))
+    first, _ = api.evaluate_clips(["accuracy", "kl"], gen, references=ref, labels=["Dog"] * 12, **kw)
+    return gen, ref, kw, first
+
+
+def test_added_passt_metrics_run_no_passt_forward(warm, monkeypatch):
+    gen, ref, kw, first = warm
+    built = []
+    real = imagehear.backbones.load_backbone
+    monkeypatch.setattr(imagehear.backbones, "load_backbone", lambda name, *a, **k: built.append(name) or
+                        real(name, *a, **k))
+    out, _ = api.evaluate_clips(["accuracy", "kl", "fd_passt", "is_passt", "kad"], gen, references=ref,
+                                labels=["Dog"] * 12, **kw)
+    assert built == []  # no backbone was even built: every PaSST output came from the cache
+    assert out["accuracy"] == first["accuracy"] and out["kl"] == first["kl"]
+    assert out["is_passt"]["n"] == 12 and 1.0 <= out["is_passt"]["value"] <= 527.0
+    assert out["fd_passt"]["n_generated"] == 12 and out["fd_passt"]["value"] >= 0
+
+
+def test_a_failing_metric_keeps_the_others(warm):
+    gen, ref, kw, first = warm
+    out, columns = api.evaluate_clips(["accuracy", "is_passt"], gen[:6], labels=["Dog"] * 6, **kw)
+    assert out["is_passt"] == {"error": "ValueError: inception score with 10 splits needs at least 10 rows, "
+                                        "got 6: score more clips or lower n_splits"}
+    assert out["accuracy"]["n"] == 6 and len(columns["correct"]) == 6
+    with pytest.raises(ImageHearError, match="^is_passt: ValueError: inception score"):
+        api.score("is_passt", gen[:6], **kw)
+
+
+def test_api_score_reaches_every_metric_shape(warm):
+    gen, ref, kw, first = warm
+    fd = api.score("fd_passt", gen, references=ref[:5], **kw)  # set metrics take any reference count
+    assert fd["fd_passt"] == fd["fd_passt"] and fd["n_reference"] == 5 and fd["per_sample"] == {}
+    kl = api.kl(gen, ref, reverse=True, **kw)
+    assert kl["direction"] == "KL(gen||ref)" and set(kl["other_directions"]) == {
+        "KL(ref||gen)", "KL(ref||gen)+KL(gen||ref)"}
+    assert kl["other_directions"]["KL(ref||gen)"] == pytest.approx(first["kl"]["value"])
+    assert kl["other_directions"]["KL(ref||gen)+KL(gen||ref)"] == pytest.approx(
+        kl["kl"] + first["kl"]["value"])
+    with pytest.raises(ImageHearError, match="predictions has 12 items but references .* has 3"):
+        api.score("kl", gen, references=ref[:3], **kw)

@@ -130,3 +130,13 @@ def test_set_level_ci_may_exclude_the_value_and_kad_may_omit_it(results_factory)
     data["metrics"]["kad"] = {"value": -0.01, "ci95_note": "omitted above 4000 clips"}
     data["metrics"]["kl"].update(value=-0.0004, ci95=[-0.0005, -0.0003])
     assert validate_results(data) == []
+
+
+def test_validator_requires_the_hash_of_every_weight_a_metric_reads(results_factory):
+    data = results_factory()
+    data["metrics"]["fad"] = {"value": 2.0, "ci95": [1.5, 2.5]}
+    assert validate_results(data) == [
+        "environment.weights.vggish.sha256: must be 64 lowercase hex digits, got None"]
+    data["metrics"]["fad"] = {"error": "ValueError: singular"}
+    data["environment"]["weights"]["vggish"] = {"sha256": "d" * 64}
+    assert "metrics.fad: failed when it was computed" in validate_results(data)[0]

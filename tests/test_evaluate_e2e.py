@@ -15,6 +15,7 @@ from imagehear import protocol, scores
 from imagehear.audio import load_audio
 from imagehear.backbones import load_backbone
 from imagehear.cli import main
+from imagehear.report import read_per_sample_csv
 
 REPO = Path(__file__).resolve().parent.parent
 RATE = 16000
@@ -93,23 +94,34 @@ def embed_one_by_one(name, paths, weights_dir):
 
 
 def test_cli_equals_math_on_direct_embeddings(cli_results, generated, weights_dir, shared_dir):
-    results, _ = cli_results
+    results, out = cli_results
     gen, ref, rows = generated
     paths = [gen / r.file for r in rows]
     labels = [r.label for r in rows]
     passt = embed_one_by_one("passt", paths, weights_dir)
     acc = scores.classifier_accuracy(np.stack([o["logits"] for o in passt]), labels)
     assert results["metrics"]["accuracy"]["value"] == pytest.approx(acc.value)
+    # accuracy is 0 on both paths with random weights: compare the predictions themselves
+    per_sample = read_per_sample_csv(out.with_name("per_sample.csv"))
+    assert [r["passt_top1"] for r in per_sample] == acc.predicted.tolist()
+    passt_emb = np.stack([o["embedding"] for o in passt])
     wav2clip = np.stack([o["embedding"] for o in embed_one_by_one("wav2clip", paths, weights_dir)])
     clip = load_backbone("clip", weights_dir, "cpu")
     images = clip.embed_images([Image.open(shared_dir / "image_hear" / "images" / r.image).convert("RGB")
                                 for r in rows]).numpy()
     cs = scores.clip_score(wav2clip, images)
     assert results["metrics"]["clip_score"]["value"] == pytest.approx(cs.value, abs=1e-4)
+    np.testing.assert_allclose([r["clip_score"] for r in per_sample], cs.per_sample, atol=1e-4)
     ref_logits = np.stack([o["logits"] for o in embed_one_by_one("passt", [(ref / r.file).with_suffix(".flac")
                                                                            for r in rows[:5]], weights_dir)])
     kl = scores.kl_divergence(ref_logits, np.stack([o["logits"] for o in passt[:5]]))
     assert results["metrics"]["kl"]["value"] == pytest.approx(kl.value, rel=1e-4)
+    np.testing.assert_allclose([r["kl"] for r in per_sample[:5]], kl.per_pair, rtol=1e-4)
+    assert per_sample[5]["kl"] is None  # unmatched: no value, never a guess
+    ref_all = sorted(p for p in ref.rglob("*") if p.suffix in (".flac", ".wav"))
+    ref_emb = np.stack([o["embedding"] for o in embed_one_by_one("passt", ref_all, weights_dir)])
+    fd = scores.frechet_distance_from_embeddings(passt_emb, ref_emb)
+    assert results["metrics"]["fd_passt"]["value"] == pytest.approx(fd, rel=1e-4)
     vgg_gen = [o["embedding"] for o in embed_one_by_one("vggish", paths, weights_dir)]
     ref_paths = sorted(p for p in ref.rglob("*") if p.suffix in (".flac", ".wav"))
     vgg_ref = [o["embedding"] for o in embed_one_by_one("vggish", ref_paths, weights_dir)]
@@ -168,6 +180,22 @@ def test_warm_cache_rerun_is_identical(cli_results, generated, weights_dir, shar
     second = json.loads(again.read_text())
     for name in ("accuracy", "kl"):
         assert second["metrics"][name]["value"] == results["metrics"][name]["value"]
+
+
+def test_a_failing_metric_is_recorded_and_exits_1(cli_results, generated, weights_dir, shared_dir, capsys):
+    """IS needs 10 clips; the run has 6: results.json keeps accuracy, is_passt carries its error."""
+    results, out = cli_results
+    gen, _, _ = generated
+    failed = out.with_name("failed.json")
+    code = main(["evaluate", str(gen), "--weights-dir", str(weights_dir), "--device", "cpu", "--cache-dir",
+                 str(out.parent / "cache"), "--metrics", "accuracy,is_passt", "--out", str(failed)])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "is_passt failed: ValueError: inception score with 10 splits needs at least 10 rows" in err
+    assert "Traceback" not in err
+    second = json.loads(failed.read_text())
+    assert second["metrics"]["accuracy"] == results["metrics"]["accuracy"]
+    assert set(second["metrics"]["is_passt"]) == {"error"}
 
 
 def test_bad_inputs_are_clear_messages(generated, weights_dir, tmp_path, capsys):

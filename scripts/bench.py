@@ -13,7 +13,8 @@ after `import torch`):
   (b) cold:  image-hear evaluate GEN --reference-dir REF, empty embedding cache;
   (c) warm:  the same again, cache filled;
   (d) add:   the cached run plus one metric: `kad` (its PaSST embeddings are cached) and
-             `clap_score` (a backbone not run yet: only CLAP may run).
+             `clap_score` (a backbone not run yet: only CLAP may run); then `fd_passt,is_passt`
+             (PaSST cached: no forward) and the PANNs metrics (only PANNs runs: its cost per clip).
 (b)-(d) use the naive set's metrics (clip_score, accuracy, kl, fad): fp32 parity.
 "Forwards" are counted as new embedding-cache entries per backbone.
 """
@@ -47,6 +48,7 @@ STAGES = [("weights_hashing", "imagehear/download.py", "sha256_file"),
           ("forward_wav2clip", "imagehear/backbones/wav2clip.py", "__call__"),
           ("forward_vggish", "imagehear/backbones/vggish.py", "__call__"),
           ("forward_clap", "imagehear/backbones/clap.py", "__call__"),
+          ("forward_panns", "imagehear/backbones/panns.py", "__call__"),
           ("forward_clip_images", "imagehear/backbones/clip.py", "embed_images"),
           ("forward_clap_text", "imagehear/backbones/clap.py", "embed_text"),
           ("scores_bootstrap", "imagehear/compute.py", "*_entry"),
@@ -171,7 +173,9 @@ def measure_size(opts, n: int, seconds: float, add_metrics: bool, log) -> dict:
         out["naive"] = run_child("naive", common, tmp)
     runs = [("cold", PARITY), ("warm", PARITY)]
     if add_metrics:
-        runs += [("add_kad", PARITY + ",kad"), ("add_clap_score", PARITY + ",clap_score")]
+        runs += [("add_kad", PARITY + ",kad"), ("add_clap_score", PARITY + ",clap_score"),
+                 ("add_fd_is_passt", PARITY + ",fd_passt,is_passt"),
+                 ("add_panns", PARITY + ",fd_passt,is_passt,fd_panns,kl_panns,is_panns")]
     for name, metrics in runs:
         log(f"N={n}: {name} ({metrics}) ...")
         out[name] = run_child("suite", dict(suite, metrics=metrics, out=str(tmp / f"{name}.json"),

@@ -277,7 +277,9 @@ def markdown(res: dict) -> str:
              "| run | N | seconds | clips/s | speed-up | peak RSS MB | backbone forwards (new cache entries) |",
              "|---|---|---|---|---|---|---|"]
     for key, label in (("naive", "(a) naive upstream"), ("cold", "(b) image-hear cold"), ("warm", "(c) warm cache"),
-                       ("add_kad", "(d) + kad (PaSST cached)"), ("add_clap_score", "(d') + clap_score")):
+                       ("add_kad", "(d) + kad (PaSST cached)"), ("add_clap_score", "(d') + clap_score"),
+                       ("add_fd_is_passt", "(e) + fd_passt, is_passt (PaSST cached)"),
+                       ("add_panns", "(f) + fd_panns, kl_panns, is_panns (only PANNs runs)")):
         row = fmt_row(label, main.get(key), n)
         if row:
             lines.append(row)

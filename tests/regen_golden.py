@@ -56,13 +56,17 @@ def golden_clips() -> list[np.ndarray]:
 
 
 def golden_images() -> dict:
-    """Three synthetic images (no files): RGB 320x240, greyscale 200x300, palette 256x192."""
+    """Three synthetic images (no files): RGB 320x240, greyscale "L" 200x300, palette "P" 256x192."""
     from PIL import Image
 
     y, x = np.mgrid[0:240, 0:320]
     rgb = np.stack([x * 255 // 319, y * 255 // 239, (x * y) % 256], axis=-1).astype(np.uint8)
     grey = ((np.add.outer(np.arange(300), np.arange(200)) * 7) % 256).astype(np.uint8)
-    palette = Image.fromarray(rgb).resize((256, 192), Image.BILINEAR).quantize(colors=16, method=Image.Quantize.MEDIANCUT)
+    # palette: seeded random indices into 16 random colours; sharp edges everywhere, so resizing the
+    # palette image (PIL: nearest neighbour) and resizing its RGB conversion (bicubic) differ widely
+    rng = np.random.default_rng(7)
+    palette = Image.fromarray(rng.integers(0, 16, (192, 256)).astype(np.uint8), "P")
+    palette.putpalette(rng.integers(0, 256, 48).astype(np.uint8).tolist())
     return {"rgb": Image.fromarray(rgb, "RGB"), "grey": Image.fromarray(grey, "L"), "palette": palette}
 
 

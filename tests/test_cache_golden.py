@@ -31,6 +31,8 @@ def summaries(outputs_of_one: dict) -> dict:
 
 @pytest.mark.parametrize("name", BACKBONES)
 def test_outputs_match_golden_or_version_was_bumped(name, golden, outputs, weights_dir):
+    if name not in golden["backbones"]:
+        pytest.fail(f"{name} has no golden outputs in {GOLDEN.name}: record them with `python -m tests.regen_golden`")
     recorded = golden["backbones"][name]
     problem = verdict(name, recorded, versions(name), summaries(outputs[name]), resolve(name, weights_dir).sha256)
     assert problem is None, problem
@@ -82,10 +84,11 @@ def test_float_noise_is_tolerated(golden, outputs, weights_dir):
 def test_cache_key_holds_code_and_package_versions(weights_dir, tmp_path, monkeypatch):
     from importlib import metadata
 
-    from imagehear.backbones import load_backbone
-    from imagehear.backbones.lazy import lazy_backbone
+    import torch
 
     import imagehear.backbones.clip as clip
+    from imagehear.backbones import load_backbone
+    from imagehear.backbones.lazy import lazy_backbone
 
     model = load_backbone("clip", weights_dir, "cpu")
     key = cache_key(model, "fp32")
@@ -94,7 +97,7 @@ def test_cache_key_holds_code_and_package_versions(weights_dir, tmp_path, monkey
     # the lazy wrapper (what the pipeline passes) keys exactly like the built backbone
     assert cache_key(lazy_backbone("clip", weights_dir, "cpu", tmp_path / "c"), "fp32") == key
     # image / text embeddings (extract_keyed) are cached under that key, code version included
-    extract_keyed(model, {"ab" * 32: "x"}, lambda items: __import__("torch").zeros(len(items), 2), cache_dir=tmp_path)
+    extract_keyed(model, {"ab" * 32: "x"}, lambda items: torch.zeros(len(items), 2), cache_dir=tmp_path)
     folder = EmbeddingCache(tmp_path, key).folder
     assert (folder / "ab" / f"{'ab' * 32}.npz").is_file()
     assert json.loads((folder / "key.json").read_text())["code_version"] == clip.CODE_VERSION

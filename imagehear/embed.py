@@ -3,7 +3,8 @@
 Clips are grouped by length so a batch needs no padding (padding would change PaSST and
 Wav2CLIP outputs); decoding runs in a DataLoader; only one batch of waveforms is held at a
 time. Every result is cached on disk, keyed by everything that changes it (backbone,
-weights SHA-256, its config, the resampler, the precision, the audio bytes), so a re-run
+weights SHA-256, its config, the resampler, the precision, the code and package versions
+that compute it — :func:`cache_key` — and the audio bytes), so a re-run
 or an added metric recomputes nothing, and a killed run resumes where it stopped.
 
 >>> import numpy as np, tempfile

@@ -51,12 +51,13 @@ def ci_text(metric: dict | None, digits: int = 2) -> str:
 
 
 def rounded(value: float, decimals: int) -> float:
-    """``decimals`` places; values too small for them keep 3 significant digits (never a bare 0.0).
+    """``decimals`` places; values below 10**-decimals keep 3 significant digits instead (an FAD
+    of 6.87e-05 stays 6.87e-05, never 0.0 or 0.0001).
 
     >>> rounded(49.1437, 3), rounded(6.87e-05, 4), rounded(0.0, 4)
     (49.144, 6.87e-05, 0.0)
     """
-    if value != 0 and abs(value) < 0.5 * 10 ** -decimals:
+    if value != 0 and abs(value) < 10 ** -decimals:
         return float(f"{value:.3g}")
     return round(value, decimals)
 

@@ -19,16 +19,15 @@ import functools
 import hashlib
 import importlib
 import json
-import math
 import os
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from imagehear.audio import RESAMPLER
+from imagehear.clips import AudioItem, as_items  # noqa: F401 (re-exported: the engine's inputs)
 
 CACHE_VERSION = 2  # bump when this engine changes outputs (each backbone has its own CODE_VERSION)
 BASE_PACKAGES = ("torch", "torchaudio")  # compute (and resample for) every backbone
@@ -76,96 +75,6 @@ class EmbeddingCache:
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
-
-
-@dataclass(frozen=True)
-class AudioItem:
-    """A clip to embed: a file, or an in-memory waveform with its sampling rate.
-
-    ``waveform`` names a preparation other than protocol v1's (an evaluation profile's,
-    e.g. av-benchmark's mean subtraction and crop): it is part of the content hash, since
-    the prepared clip is what the backbones see.
-    """
-    name: str
-    path: Path | None = None
-    array: np.ndarray | None = None
-    sampling_rate: int | None = None
-    waveform: tuple = ()  # imagehear.profiles.Profile.waveform(): () is protocol v1's own
-
-    def content_hash(self) -> str:
-        """SHA-256 of the file's bytes (or the array's), computed once per item."""
-        cached = self.__dict__.get("_content_hash")
-        if cached is None:
-            cached = self._hash()
-            object.__setattr__(self, "_content_hash", cached)  # a memo, not state: the item stays frozen
-        return cached
-
-    def _hash(self) -> str:
-        digest = hashlib.sha256()
-        if self.path is not None:
-            with open(self.path, "rb") as fh:
-                for block in iter(lambda: fh.read(1 << 20), b""):
-                    digest.update(block)
-        else:
-            digest.update(f"array:{self.sampling_rate}:".encode())
-            digest.update(np.ascontiguousarray(self.array, dtype=np.float32).tobytes())
-        if self.waveform:
-            digest.update(json.dumps(self.waveform).encode())
-        return digest.hexdigest()
-
-    @property
-    def _prep(self) -> dict:
-        return dict(self.waveform)
-
-    def length_at(self, rate: int) -> int:
-        """Samples after resampling to ``rate`` (torchaudio's output length), read from the header."""
-        if self.path is not None:
-            import soundfile as sf
-
-            from imagehear.audio import read_audio
-            try:
-                info = sf.info(str(self.path))
-                frames, orig = info.frames, info.samplerate
-            except Exception:
-                read_audio(self.path)  # raises the AudioError that names the file
-                raise
-        else:
-            frames, orig = len(self.array), int(self.sampling_rate)
-        g = math.gcd(orig, rate)
-        n = math.ceil(frames * (rate // g) / (orig // g))
-        seconds = self._prep.get("audio_length_s")
-        return n if seconds is None else min(n, int(rate * seconds))
-
-    def load(self, rate: int):
-        from imagehear.audio import av_benchmark_wave, load_audio, prepare_array, read_audio, to_mono
-
-        if self._prep.get("preparation") != "av-benchmark":
-            wave = load_audio(self.path, rate) if self.path is not None else \
-                prepare_array(self.array, self.sampling_rate, rate, name=self.name)
-            seconds = self._prep.get("audio_length_s")
-            return wave if seconds is None else wave[:int(rate * seconds)]
-        if self.path is not None:
-            data, orig = read_audio(self.path)
-        else:
-            data, orig = prepare_array(self.array, self.sampling_rate, self.sampling_rate, name=self.name), \
-                self.sampling_rate
-        return av_benchmark_wave(to_mono(np.asarray(data)), orig, rate, self._prep.get("audio_length_s"))
-
-
-def as_items(audio, sampling_rate: int | None = None, names=None) -> list[AudioItem]:
-    """Paths (str/Path) or 1-D arrays (with ``sampling_rate``) → :class:`AudioItem` list.
-
-    ``names`` (one per clip) default to the paths, or ``array i``.
-    """
-    items = []
-    for i, a in enumerate(audio):
-        if isinstance(a, (str, os.PathLike)):
-            items.append(AudioItem(str(a) if names is None else names[i], path=Path(a)))
-        else:
-            if sampling_rate is None:
-                raise ValueError("audio given as arrays needs sampling_rate")
-            items.append(AudioItem(f"array {i}" if names is None else names[i], array=np.asarray(a, dtype=np.float32), sampling_rate=sampling_rate))
-    return items
 
 
 @functools.lru_cache(maxsize=None)
@@ -267,65 +176,98 @@ def extract(backbone, items: list[AudioItem], cache_dir=None, batch_size: int | 
     ``shard`` (:class:`imagehear.distributed.Shard`): this process computes every
     ``world``-th batch of the single-process batching and reads the rest from the cache.
     """
+    return extract_many([backbone], items, cache_dir=cache_dir, batch_size=batch_size, precision=precision,
+                        num_workers=num_workers, progress=progress, shard=shard)[backbone.name]
+
+
+def extract_many(backbones, items: list[AudioItem], subsets: dict | None = None, cache_dir=None,
+                 batch_size: int | None = None, precision: str = "fp32", num_workers: int | None = None,
+                 progress: bool = True, shard=None) -> dict[str, list[dict[str, np.ndarray]]]:
+    """Run several backbones over ``items``, decoding each clip once per sample rate.
+
+    ``subsets`` maps a backbone name to the item indices it needs (default: all); the result
+    maps each name to one output dict per index of its subset, in order. Backbones sharing a
+    sample rate (Wav2CLIP, VGGish, PANNs at 16 kHz) read the same decoded batch.
+    """
     from imagehear.distributed import Shard
 
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
     shard = shard or Shard()
+    subsets = {b.name: list(subsets[b.name]) if subsets and b.name in subsets else list(range(len(items)))
+               for b in backbones}
+    by_rate: dict[int, list] = {}
+    for backbone in backbones:
+        by_rate.setdefault(backbone.sample_rate, []).append(backbone)
+    out = {}
+    for rate, group in by_rate.items():
+        out.update(_extract_rate(group, rate, items, subsets, cache_dir, batch_size, precision, num_workers,
+                                 progress, shard))
+    return out
+
+
+def _extract_rate(group, rate, items, subsets, cache_dir, batch_size, precision, num_workers, progress, shard):
     import torch
     from torch.utils.data import DataLoader
     from tqdm.auto import tqdm
 
-    if precision not in PRECISIONS:
-        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
-    cache = None if cache_dir is False else EmbeddingCache(cache_dir or default_cache_dir(),
-                                                           cache_key(backbone, precision))
-    if cache is None and shard.world > 1:
+    caches = {b.name: None if cache_dir is False else EmbeddingCache(cache_dir or default_cache_dir(),
+                                                                     cache_key(b, precision)) for b in group}
+    if cache_dir is False and shard.world > 1:
         raise ValueError("sharded extraction exchanges results through the cache: do not disable it")
-    hashes = [item.content_hash() for item in items]
-    results: dict[str, dict] = {}
-    if cache is not None:
-        for h in dict.fromkeys(hashes):
-            hit = cache.get(h)
-            if hit is not None:
-                results[h] = hit
+    hashes = [item.content_hash() for item in items]  # memoised per item: each file is read once
+    results = {b.name: {} for b in group}
+    for b in group:
+        if caches[b.name] is not None:
+            for h in dict.fromkeys(hashes[i] for i in subsets[b.name]):
+                hit = caches[b.name].get(h)
+                if hit is not None:
+                    results[b.name][h] = hit
     # Every process scans before any writes (the previous call ended on a barrier after its writes),
     # so all see the same cache state, plan the same batches, and take disjoint shares of them.
     shard.barrier()
-    todo_hashes = [h for h in dict.fromkeys(hashes) if h not in results]
+    missing = {b.name: {hashes[i] for i in subsets[b.name]} - set(results[b.name]) for b in group}
+    todo_hashes = [h for h in dict.fromkeys(hashes) if any(h in m for m in missing.values())]
     todo = [items[hashes.index(h)] for h in todo_hashes]
     if todo:
-        lengths = [item.length_at(backbone.sample_rate) for item in todo]
-        device = str(getattr(backbone, "device", "cpu"))
-        batch_size = batch_size or default_batch_size(device)
+        device = str(getattr(group[0], "device", "cpu"))
+        batches = length_batches([item.length_at(rate) for item in todo],
+                                 batch_size or default_batch_size(device))[shard.rank::shard.world]
         if num_workers is None:  # decoding in parallel pays on a GPU box; on CPU it steals compute cores
             num_workers = min(4, os.cpu_count() or 1) if device.startswith("cuda") else 0
-        batches = length_batches(lengths, batch_size)[shard.rank::shard.world]
-        loader = DataLoader(_ClipDataset(todo, backbone.sample_rate), num_workers=num_workers,
-                            batch_sampler=batches, collate_fn=_stack)
+        loader = DataLoader(_ClipDataset(todo, rate), num_workers=num_workers, batch_sampler=batches,
+                            collate_fn=_stack)
         order = iter(batches)
         autocast_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
-        with tqdm(total=sum(map(len, batches)), desc=f"{backbone.name}", unit="clip", disable=not progress, leave=False) as bar, \
+        names = "+".join(b.name for b in group)
+        with tqdm(total=sum(map(len, batches)), desc=names, unit="clip", disable=not progress, leave=False) as bar, \
                 torch.inference_mode():
             for batch in loader:
                 indices = next(order)
-                with torch.autocast(device.split(":")[0], dtype=autocast_dtype, enabled=autocast_dtype is not None):
-                    outputs = backbone(batch.to(device))
-                outputs = {k: v.float().cpu().numpy() for k, v in outputs.items()}
-                for row, i in enumerate(indices):
-                    one = {k: v[row] for k, v in outputs.items()}
-                    results[todo_hashes[i]] = one
-                    if cache is not None:
-                        cache.put(todo_hashes[i], one)  # written per batch: a killed run resumes here
+                for b in group:
+                    rows = [r for r, i in enumerate(indices) if todo_hashes[i] in missing[b.name]]
+                    if not rows:
+                        continue
+                    with torch.autocast(device.split(":")[0], dtype=autocast_dtype, enabled=autocast_dtype is not None):
+                        outputs = b(batch[rows].to(device) if len(rows) < len(indices) else batch.to(device))
+                    outputs = {k: v.float().cpu().numpy() for k, v in outputs.items()}
+                    for row, r in enumerate(rows):
+                        h = todo_hashes[indices[r]]
+                        one = {k: v[row] for k, v in outputs.items()}
+                        results[b.name][h] = one
+                        if caches[b.name] is not None:
+                            caches[b.name].put(h, one)  # written per batch: a killed run resumes here
                 bar.update(len(indices))
     if shard.world > 1:
         shard.barrier()
-        for h in todo_hashes:
-            if h not in results:
-                results[h] = cache.get(h)
-                if results[h] is None:
+        for b in group:
+            for h in missing[b.name] - set(results[b.name]):
+                results[b.name][h] = caches[b.name].get(h)
+                if results[b.name][h] is None:
                     from imagehear.errors import ImageHearError
-                    raise ImageHearError(f"{cache.folder}: another process's embedding is missing; with several "
-                                         "machines, --cache-dir must be a folder they all share")
-    return [results[h] for h in hashes]
+                    raise ImageHearError(f"{caches[b.name].folder}: another process's embedding is missing; with "
+                                         "several machines, --cache-dir must be a folder they all share")
+    return {b.name: [results[b.name][hashes[i]] for i in subsets[b.name]] for b in group}
 
 
 def extract_keyed(backbone, inputs: dict[str, object], compute, cache_dir=None, precision: str = "fp32",

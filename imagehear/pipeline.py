@@ -91,15 +91,6 @@ def check_request(names, clips: Clips) -> None:
         raise ImageHearError("clip_score needs the conditioning image of each clip")
 
 
-def _embed(backbone, items, options: Options):
-    from imagehear.embed import extract
-
-    shard = options.shard
-    return extract(backbone, items, cache_dir=options.cache_dir, batch_size=options.batch_size,
-                   precision=options.precision, progress=options.progress and (shard is None or shard.is_main),
-                   shard=shard)
-
-
 def _reference_indices(names, backbone: str, clips: Clips) -> list[int]:
     """Reference clips a backbone must embed: all for set metrics, the paired ones for paired metrics."""
     kinds = {registry.METRICS[n].reference for n in names if backbone in registry.METRICS[n].backbones}
@@ -111,30 +102,36 @@ def _reference_indices(names, backbone: str, clips: Clips) -> list[int]:
 
 
 def gather(names, clips: Clips, backbones: Backbones, options: Options):
-    """Every backbone output the metrics ``names`` need, for both sets (each clip embedded once)."""
+    """Every backbone output the metrics ``names`` need, for both sets: one pass of the engine,
+    each clip hashed once, decoded once per sample rate, embedded once per backbone."""
+    from imagehear.embed import extract_many
     from imagehear.metrics.entries import MetricInputs
 
     inputs = MetricInputs(generated={}, reference={}, labels=list(clips.labels),
                           names=[item.name for item in clips.generated], pairs=list(clips.pairs),
                           unmatched=clips.unmatched, seed=options.seed, profile=options.profile)
-    for backbone, outputs in registry.outputs_for(names).items():
-        audio_outputs = [o for o in outputs if o not in ("image", "text")]
-        if "image" in outputs:
-            inputs.generated["clip.image"] = list(image_embeddings(clips.images, backbones[backbone], options))
-        if "text" in outputs:
-            inputs.class_texts = class_text_embeddings(backbones[backbone], options)
-        if not audio_outputs:
-            continue
-        gen = _embed(backbones[backbone], clips.generated, options)
-        ref_index = _reference_indices(names, backbone, clips)
-        ref = _embed(backbones[backbone], [clips.reference[i] for i in ref_index], options) if ref_index else []
-        for output in audio_outputs:
-            key = f"{backbone}.{output}"
-            inputs.generated[key] = [e[output] for e in gen]
-            by_index = dict(zip(ref_index, (e[output] for e in ref)))
-            if ref_index:
+    planned = registry.outputs_for(names)
+    if "image" in planned.get("clip", ()):
+        inputs.generated["clip.image"] = list(image_embeddings(clips.images, backbones["clip"], options))
+    if "text" in planned.get("clap", ()):
+        inputs.class_texts = class_text_embeddings(backbones["clap"], options)
+    audio = {b: [o for o in outputs if o not in ("image", "text")] for b, outputs in planned.items()}
+    audio = {b: outputs for b, outputs in audio.items() if outputs}
+    n_gen = len(clips.generated)
+    ref_index = {b: _reference_indices(names, b, clips) for b in audio}
+    subsets = {b: list(range(n_gen)) + [n_gen + i for i in ref_index[b]] for b in audio}
+    shard = options.shard
+    embedded = extract_many([backbones[b] for b in audio], clips.generated + clips.reference, subsets,
+                            cache_dir=options.cache_dir, batch_size=options.batch_size, precision=options.precision,
+                            progress=options.progress and (shard is None or shard.is_main), shard=shard)
+    for b, outputs in audio.items():
+        gen, ref = embedded[b][:n_gen], embedded[b][n_gen:]
+        for output in outputs:
+            inputs.generated[f"{b}.{output}"] = [e[output] for e in gen]
+            if ref_index[b]:
                 # set metrics read every reference clip; paired ones only those in pairs
-                inputs.reference[key] = [by_index.get(i) for i in range(len(clips.reference))]
+                by_index = dict(zip(ref_index[b], (e[output] for e in ref)))
+                inputs.reference[f"{b}.{output}"] = [by_index.get(i) for i in range(len(clips.reference))]
     return inputs
 
 

@@ -193,3 +193,38 @@ def test_sharded_ranks_plan_the_same_batches_when_one_scans_slowly(clips, tmp_pa
     for r in (0, 1):
         for a, b in zip(results[r], fresh):
             np.testing.assert_array_equal(a["embedding"], b["embedding"])
+
+
+def test_backbones_sharing_a_rate_decode_each_clip_once(clips, tmp_path, monkeypatch):
+    """Three 16 kHz backbones and one at 32 kHz: each clip is decoded once per rate, hashed once,
+    and each backbone sees only its subset; outputs equal one backbone at a time."""
+    from imagehear.clips import AudioItem as Item
+    from imagehear.embed import extract_many
+
+    loads, hashes = [], []
+    real_load, real_hash = Item.load, Item._hash
+    monkeypatch.setattr(Item, "load", lambda self, rate: loads.append((self.name, rate)) or real_load(self, rate))
+    monkeypatch.setattr(Item, "_hash", lambda self: hashes.append(self.name) or real_hash(self))
+    models = [CountingBackbone(sha=c * 64) for c in "abc"]
+    for i, m in enumerate(models):
+        m.name = f"counting{i}"
+    fast = CountingBackbone(sha="d" * 64)
+    fast.name, fast.sample_rate = "counting32k", 2 * RATE
+    items = as_items(clips)
+    out = extract_many(models + [fast], items, subsets={"counting2": [0, 3]}, cache_dir=str(tmp_path / "c"),
+                       batch_size=2, progress=False)
+    names = [item.name for item in items]
+    assert sorted(loads) == sorted([(n, RATE) for n in names] + [(n, 2 * RATE) for n in names])
+    assert sorted(hashes) == sorted(names)
+    assert len(out["counting2"]) == 2 and sum(models[2].batch_sizes) == 2
+    alone = extract(CountingBackbone(), items, cache_dir=False, progress=False)
+    for key in ("counting0", "counting1"):
+        for a, b in zip(out[key], alone):
+            np.testing.assert_allclose(a["embedding"], b["embedding"], rtol=1e-6)
+    loads.clear()
+    calls = [m.calls for m in models + [fast]]
+    again = extract_many(models + [fast], as_items(clips), cache_dir=str(tmp_path / "c"), progress=False)
+    # only counting2 misses entries (clips outside its first subset): only those clips are decoded
+    assert sorted(loads) == sorted((n, RATE) for i, n in enumerate(names) if i not in (0, 3))
+    assert [m.calls for m in models + [fast]][:2] + [fast.calls] == calls[:2] + [calls[3]]
+    np.testing.assert_array_equal(again["counting0"][1]["embedding"], out["counting0"][1]["embedding"])

@@ -70,14 +70,16 @@ def evaluate_clips(metrics, predictions, references=None, images=None, labels=No
 
     ``references``: reference clips (paired one to one with ``predictions`` when the lengths
     agree; set metrics accept any number). ``images``: conditioning image per clip (paths or
-    PIL images). ``labels``: IMAGE HEAR class names or ids per clip. ``options``: weights_dir,
+    PIL images), or its frames (a list of them, or ``imagehear.frames.Video(path, n_frames)``:
+    CS is then the mean over the frames). ``labels``: IMAGE HEAR class names or ids per clip. ``options``: weights_dir,
     device, batch_size, cache_dir, seed, precision, pad_to_10s, compat ("protocol-v1" or
     "av-benchmark"), audio_length (seconds), progress. A metric whose maths fails carries
     ``{"error": ...}``; the others are still returned.
     """
     names = pipeline.select_metrics(metrics, references is not None)
     generated = _items(predictions, sampling_rate, "predictions")
-    clips = pipeline.Clips(generated, _labels(labels) if labels is not None else ["all"] * len(generated))
+    clips = pipeline.Clips(generated, _labels(labels) if labels is not None else ["all"] * len(generated),
+                           has_labels=labels is not None)
     if labels is not None:
         _same_length(generated, clips.labels, "predictions", "labels")
     if images is not None:

@@ -1,10 +1,13 @@
 """``image-hear check``: validate a generated folder against its manifest, before GPU time.
 
 Every problem names its file. Errors (the set cannot be scored as it is): ``missing``,
-``unreadable``, ``non_finite``, ``empty``, ``silent``, ``clipped``, ``too_short``.
-Warnings (scored, but worth a look): ``extra`` audio files not in the manifest,
-``mixed_sample_rates``. A manifest that covers only part of the plan is fine (a smoke
-test) and is reported as incomplete.
+``unreadable``, ``non_finite``, ``empty``, ``too_short``; for rows conditioned on a video
+or a frames folder, ``missing_video``, ``unreadable_video`` (each video is opened and its
+first frame decoded), ``missing_frames``, ``unreadable_frames``. Warnings (scored, but worth a
+look): ``silent`` and ``clipped`` clips (a model that answers some images with silence has
+given a bad answer, which the scores must see, not a file to refuse), ``extra`` audio
+files not in the manifest, ``mixed_sample_rates``. A manifest that covers only part of
+the plan is fine (a smoke test) and is reported as incomplete.
 
 >>> import tempfile, numpy as np, soundfile as sf
 >>> from imagehear import protocol
@@ -26,12 +29,19 @@ import numpy as np
 from imagehear import protocol
 from imagehear.audio import read_audio
 from imagehear.errors import AudioError
+from imagehear.frames import inspect_row
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif"}
-ERROR_KINDS = ("missing", "unreadable", "non_finite", "empty", "silent", "clipped", "too_short")
+ERROR_KINDS = ("missing", "unreadable", "non_finite", "empty", "too_short",
+               "missing_video", "unreadable_video", "missing_frames", "unreadable_frames")
+FLAGGED_KINDS = ("silent", "clipped")  # warnings about clips that are scored as they are
 SILENT_PEAK = 1e-4          # -80 dBFS: nothing a model meant to say is this quiet
 CLIP_LEVEL = 0.999          # |x| at or above full scale
 CLIPPED_FRACTION = 0.01     # >1 % of samples at full scale: audibly clipped
+
+
+class FlaggedClipsWarning(UserWarning):
+    """Some clips are silent or clipped: they are scored as they are (a bad answer is an answer)."""
 
 
 @dataclass
@@ -60,6 +70,10 @@ class CheckReport:
     def invalid_files(self) -> set[str]:
         return {p.file for p in self.problems if p.is_error}
 
+    def flagged(self) -> dict[str, list[str]]:
+        """Scored clips worth a look: ``{"silent": [files], "clipped": [files]}``."""
+        return {kind: [p.file for p in self.problems if p.kind == kind] for kind in FLAGGED_KINDS}
+
     def to_dict(self) -> dict:
         return {"folder": self.folder, "ok": self.ok, "n_listed": self.n_listed,
                 "n_errors": sum(p.is_error for p in self.problems),
@@ -73,6 +87,9 @@ class CheckReport:
         plan = "complete plan" if cov.get("complete") else (
             f"partial plan ({sum(cov.get('per_class_counts', {}).values())} of "
             f"{protocol.CLIPS_PER_CLASS * len(protocol.CLASS_NAMES)} clips)")
+        if cov.get("conditioning"):  # video / frames rows: not the IMAGE HEAR plan
+            plan = "outside the IMAGE HEAR plan (" + ", ".join(
+                f"{n} {kind}" for kind, n in cov["conditioning"].items() if n) + " rows)"
         rates = ", ".join(f"{r} Hz x{n}" for r, n in sorted(self.sample_rates.items())) or "none"
         lines.append(f"{self.folder}: {self.n_listed} clips listed, {plan}; sample rates: {rates}; "
                      f"{errors} error(s), {len(self.problems) - errors} warning(s): "
@@ -94,11 +111,11 @@ def inspect_clip(path: Path, name: str, min_seconds: float) -> tuple[int | None,
     if seconds < min_seconds:
         problems.append(Problem(name, "too_short", f"{seconds:.2f} s, below {min_seconds:g} s"))
     if peak < SILENT_PEAK:
-        problems.append(Problem(name, "silent", f"peak {peak:.1e} (below -80 dBFS)"))
+        problems.append(Problem(name, "silent", f"peak {peak:.1e} (below -80 dBFS); scored as it is"))
     clipped = float(np.mean(np.abs(data) >= CLIP_LEVEL))
     if clipped > CLIPPED_FRACTION:
-        problems.append(Problem(name, "clipped", f"{100 * clipped:.1f} % of samples at full scale; "
-                                                 "normalise the output before writing"))
+        problems.append(Problem(name, "clipped", f"{100 * clipped:.1f} % of samples at full scale; scored as "
+                                                 "it is (normalise the output before writing)"))
     return rate, problems
 
 
@@ -110,6 +127,8 @@ def check_generated(folder, min_seconds: float = 1.0, progress: bool = True) -> 
     rows = protocol.read_manifest(folder)
     report = CheckReport(str(folder), len(rows), coverage=protocol.plan_coverage(rows))
     for row in tqdm(rows, desc="check", unit="clip", disable=not progress or len(rows) < 200, leave=False):
+        if row.conditioning != "image":  # its video opens and decodes, its frames folder holds images
+            report.problems.extend(Problem(row.file, kind, message) for kind, message in inspect_row(folder, row))
         path = folder / row.file
         if not path.is_file():
             report.problems.append(Problem(row.file, "missing", "listed in manifest.csv but not on disk"))

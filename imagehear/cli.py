@@ -52,7 +52,7 @@ def _cmd_evaluate(args) -> int:
                       cache_dir=args.cache_dir, source=args.source, pad_to_10s=args.pad_to_10s, seed=args.seed,
                       precision=args.precision, model={"name": args.model_name, "paper": args.paper,
                                                        "code": args.code},
-                      profile=profile(args.compat, args.audio_length))
+                      profile=profile(args.compat, args.audio_length), video_frames=args.frames)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         results, per_sample = evaluate_generated(args.generated_dir, args.reference_dir, args.metrics,
@@ -78,6 +78,32 @@ def _cmd_evaluate(args) -> int:
     return 1 if failed else 0
 
 
+def _cmd_compare(args) -> int:
+    """Exit 0 with the comparison; 1 (one line) when the files cannot be compared."""
+    from pathlib import Path
+
+    from imagehear import compare
+
+    try:
+        a, b = compare.load_results(args.a), compare.load_results(args.b)
+        metrics = [m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None
+        embeddings = None
+        if args.reference_dir:
+            from imagehear.pipeline import Options
+
+            dirs = args.generated or [Path(args.a).parent, Path(args.b).parent]
+            options = Options(weights_dir=args.weights_dir, device=args.device, cache_dir=args.cache_dir,
+                              progress=False)
+            embeddings = compare.both_embeddings(a, b, dirs, args.reference_dir, options, metrics)
+        result = compare.compare(a, b, metrics=metrics, seed=args.seed, n_resamples=args.n_resamples,
+                                 embeddings=embeddings)
+    except ImageHearError as exc:
+        print(f"image-hear compare: error: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(result, indent=1) if args.json else compare.text(result))
+    return 0
+
+
 def _cmd_leaderboard(args) -> int:
     from imagehear.leaderboard.app import launch
 
@@ -85,7 +111,17 @@ def _cmd_leaderboard(args) -> int:
     return 0
 
 
+def _frames_arg(value):
+    from imagehear.frames import parse_frames
+
+    try:
+        return parse_frames(value)
+    except ImageHearError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from imagehear.frames import DEFAULT_FRAMES
     from imagehear.metrics import DEFAULT_METRICS, METRICS
     from imagehear.profiles import PROFILES
 
@@ -129,19 +165,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", help="dataset image source (see `image-hear dataset --help`)")
     p.add_argument("--model-name", default=None, help="name shown in results and on the leaderboard")
     p.add_argument("--skip-invalid", action="store_true", help="score the valid clips, record the rest")
-    p.add_argument("--pad-to-10s", action="store_true", help="zero-pad PaSST input to 10 s (av-benchmark)")
+    p.add_argument("--pad-to-10s", action="store_true", help="zero-pad PaSST input shorter than 10 s (longer "
+                   "clips keep the 10 s windows; --compat av-benchmark pads and crops to exactly 10 s)")
     p.add_argument("--compat", default="protocol-v1", choices=list(PROFILES),
                    help="evaluation profile: protocol-v1 (default) or av-benchmark (reproduces "
                    "github.com/hkchengrex/av-benchmark's numbers; see docs/av_benchmark.md)")
     p.add_argument("--audio-length", type=float, default=None, metavar="SECONDS",
                    help="crop every clip (generated and reference) to this many seconds, never pad "
                    "(av-benchmark's --audio_length; MMAudio uses 8)")
+    p.add_argument("--frames", type=_frames_arg, default=DEFAULT_FRAMES, metavar="N|all",
+                   help=f"frames CLIP scores per video row (default {DEFAULT_FRAMES}): the centre frame of each "
+                   "of N equal segments, frame index floor((k + 1/2) * M / N) of M; 'all': every frame "
+                   "(frames folders are always used whole)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
     p.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "fp16"],
                    help="inference precision (reduced precision is opt-in; its deviation is documented)")
     p.add_argument("--paper", help="paper URL recorded with the model")
     p.add_argument("--code", help="code URL recorded with the model")
     p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("compare", help="model against model: B - A per metric, paired by manifest row")
+    p.add_argument("a", help="results.json of run A")
+    p.add_argument("b", help="results.json of run B (same plan, protocol, profile and weights)")
+    p.add_argument("--json", action="store_true", help="machine-readable: {metrics: {name: {difference, ci95, "
+                   "p_value, verdict}}}")
+    p.add_argument("--metrics", help="comma-separated subset (default: every metric in both files)")
+    p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    p.add_argument("--n-resamples", type=int, default=1000, help="bootstrap resamples (per-sample metrics)")
+    p.add_argument("--reference-dir", help="also compare FAD, FD and KAD: the reference audio both runs used "
+                   "(embeddings come from the cache, or are computed)")
+    p.add_argument("--generated", nargs=2, metavar=("A_DIR", "B_DIR"), help="the runs' generated folders "
+                   "(default: the folders of the two results files)")
+    p.add_argument("--weights-dir", help="as for evaluate (only with --reference-dir)")
+    p.add_argument("--cache-dir", help="embedding cache, as for evaluate")
+    p.add_argument("--device", default="auto", help="as for evaluate")
+    p.set_defaults(func=_cmd_compare)
 
     p = sub.add_parser("leaderboard", help="run the leaderboard app locally")
     p.add_argument("--results", default="results", help="folder of results.json files")

@@ -8,7 +8,7 @@ from imagehear import protocol
 from imagehear.audio import RESAMPLER
 
 PACKAGES = ("image-hear", "torch", "torchaudio", "transformers", "datasets", "evaluate", "hear21passt",
-            "wav2clip", "torchvggish", "panns-inference", "numpy", "scipy", "soundfile")
+            "wav2clip", "torchvggish", "panns-inference", "numpy", "scipy", "soundfile", "av")
 
 def package_versions() -> dict[str, str]:
     versions = {}

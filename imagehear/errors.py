@@ -13,6 +13,10 @@ class AudioError(ImageHearError):
     """An audio file is unreadable, empty, or holds NaN/Inf."""
 
 
+class VideoError(ImageHearError):
+    """A conditioning video is missing or cannot be decoded (the message names the file)."""
+
+
 class ManifestError(ImageHearError):
     """A manifest is missing, malformed, or disagrees with the files on disk."""
 

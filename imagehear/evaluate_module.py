@@ -31,7 +31,7 @@ def reference_kind(name: str) -> str:
         return "audio"
     if "clip.image" in spec.needs:
         return "image"
-    if name in ("accuracy", "clap_score"):
+    if spec.needs_labels:
         return "label"
     return "none"
 

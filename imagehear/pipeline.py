@@ -22,6 +22,7 @@ import numpy as np
 
 from imagehear import metrics as registry
 from imagehear.errors import ImageHearError
+from imagehear.frames import DEFAULT_FRAMES
 from imagehear.profiles import PROFILES, Profile
 
 
@@ -39,6 +40,7 @@ class Options:
     model: dict = field(default_factory=dict)
     shard: object = None               # imagehear.distributed.Shard; None: from the launcher's env
     profile: Profile = PROFILES["protocol-v1"]
+    video_frames: int | None = DEFAULT_FRAMES  # frames sampled per video row (imagehear.frames; None: all)
 
 
 class Backbones:
@@ -70,10 +72,13 @@ class Clips:
 
     generated: list            # imagehear.embed.AudioItem
     labels: list[str]
-    images: list | None = None  # conditioning image (path or PIL image) per generated clip
+    images: list | None = None  # per generated clip: an image (path or PIL image), or its frames (a tuple
+    #                             of them, or an imagehear.frames.Video, decoded lazily)
     reference: list = field(default_factory=list)
     pairs: list[tuple[int, int]] = field(default_factory=list)  # (generated index, reference index)
     unmatched: dict = field(default_factory=dict)
+    has_labels: bool = True     # False: the caller gave no classes (labels are all "all")
+    image_ids: list[str] | None = None  # conditioning image per clip (manifest's image); None: from images
 
 
 def check_request(names, clips: Clips) -> None:
@@ -81,14 +86,17 @@ def check_request(names, clips: Clips) -> None:
     specs = [registry.METRICS[n] for n in names]
     if any(s.needs_reference for s in specs) and not clips.reference:
         missing = ", ".join(s.name for s in specs if s.needs_reference)
-        raise ImageHearError(f"{missing} need reference audio: pass --reference-dir (or references=...)")
+        raise ImageHearError(f"{missing}: needs reference audio; pass --reference-dir (in Python: references=...)")
     if any(s.reference == "paired" for s in specs) and not clips.pairs:
         example = Path(clips.generated[0].name).with_suffix("")
         raise ImageHearError("no reference file matches a generated clip: they pair by relative path without "
                              f"extension (e.g. {clips.generated[0].name} needs {example}.wav or {example}.flac "
                              "in the reference folder)")
     if any("clip.image" in s.needs for s in specs) and clips.images is None:
-        raise ImageHearError("clip_score needs the conditioning image of each clip")
+        raise ImageHearError("clip_score needs the conditioning image of each clip (images=...)")
+    if any(s.needs_labels for s in specs) and not clips.has_labels:
+        needs = ", ".join(s.name for s in specs if s.needs_labels)
+        raise ImageHearError(f"{needs}: needs the IMAGE HEAR class of each clip (labels=..., class names or ids)")
 
 
 def _reference_indices(names, backbone: str, clips: Clips) -> list[int]:
@@ -109,7 +117,8 @@ def gather(names, clips: Clips, backbones: Backbones, options: Options):
 
     inputs = MetricInputs(generated={}, reference={}, labels=list(clips.labels),
                           names=[item.name for item in clips.generated], pairs=list(clips.pairs),
-                          unmatched=clips.unmatched, seed=options.seed, profile=options.profile)
+                          unmatched=clips.unmatched, seed=options.seed, profile=options.profile,
+                          images=image_ids(clips))
     planned = registry.outputs_for(names)
     if "image" in planned.get("clip", ()):
         inputs.generated["clip.image"] = list(image_embeddings(clips.images, backbones["clip"], options))
@@ -174,11 +183,32 @@ def select_metrics(requested, has_reference: bool) -> list[str]:
                              f"{', '.join(registry.METRICS)}")
     if not has_reference and any(registry.METRICS[m].needs_reference for m in names):
         needs = ", ".join(m for m in names if registry.METRICS[m].needs_reference)
-        raise ImageHearError(f"{needs}: needs reference audio; pass --reference-dir")
+        raise ImageHearError(f"{needs}: needs reference audio; pass --reference-dir (in Python: references=...)")
     return list(dict.fromkeys(names))
 
 
 # --- non-audio inputs: images for CLIP, class prompts for CLAP ---------------------------------
+
+def image_ids(clips: Clips) -> list[str] | None:
+    """The conditioning image of each clip, as the intervals' resampling unit: the manifest's
+    image names, else the given image paths (PIL images: a content hash); None without images."""
+    if clips.image_ids is not None:
+        return [str(i) for i in clips.image_ids]
+    if clips.images is None:
+        return None
+    from PIL import Image
+
+    seen: dict = {}
+
+    def unit(img) -> str:
+        if isinstance(img, (str, Path)):
+            return str(img)
+        if isinstance(img, Image.Image):  # the same picture opened twice is one unit
+            return seen.setdefault(id(img), _image_key(img)[0])
+        return str(getattr(img, "path", None) or f"object {id(img)}")  # frames of a video
+
+    return [unit(img) for img in clips.images]
+
 
 def _image_key(img) -> tuple[str, object]:
     """(content hash, input) for a path or a PIL image."""
@@ -202,9 +232,16 @@ def _open(item):
     return load_image(item) if isinstance(item, Path) else item
 
 
-def image_embeddings(images, backbone, options: Options) -> np.ndarray:
-    """CLIP image embeddings, one row per image (each distinct image embedded once, cached)."""
+def image_embeddings(images, backbone, options: Options) -> np.ndarray | list:
+    """CLIP image embeddings, one row per image (each distinct image embedded once, cached).
+
+    When some clip is conditioned on several frames (a video or a frames folder), one array per
+    clip instead: (512,) for an image, (frames, 512) otherwise (:func:`imagehear.frames.frame_embeddings`)."""
+    from imagehear import frames
     from imagehear.embed import extract_keyed
+
+    if any(frames.is_multi(img) for img in images):
+        return frames.frame_embeddings(images, backbone, options)
 
     distinct = {}  # a full run repeats each of 100 images ~36 times: read and hash each once
     for img in images:

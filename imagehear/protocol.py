@@ -9,7 +9,20 @@ Data/ImageHear/ and Data/meta.py) and the AudioSet ontology.
 (30, 100, 33)
 >>> plan = protocol.generation_plan(per_class=4)
 >>> plan[0], len(plan)
-(PlanRow(file='accordion/accordion_000.wav', label='Accordion', image='accordion1.jpg'), 120)
+(PlanRow(file='accordion/accordion_000.wav', label='Accordion', image='accordion1.jpg', video='', frames=''), 120)
+
+A manifest is CSV. IMAGE HEAR's header is ``file,label,image``. Sets conditioned on videos
+(VGGSound-style) use the extended header ``file,label,image,video,frames`` (any non-empty
+subset of the three conditioning columns after ``file,label``, in any order); per row
+exactly one conditioning cell is non-empty, the others empty:
+
+>>> import tempfile
+>>> d = Path(tempfile.mkdtemp())
+>>> lines = ["file,label,image,video,frames", "a.wav,Dog,dog1.jpg,,", "b.wav,playing violin,,videos/b.mp4,",
+...          "c.wav,,,,frames/c"]
+>>> _ = (d / "manifest.csv").write_text("\\n".join(lines))
+>>> [r.conditioning for r in read_manifest(d)]
+['image', 'video', 'frames']
 """
 from __future__ import annotations
 
@@ -24,7 +37,9 @@ from imagehear.errors import ManifestError
 PROTOCOL_VERSION = "v1"
 CLIPS_PER_CLASS = 120
 MANIFEST_NAME = "manifest.csv"
-MANIFEST_COLUMNS = ("file", "label", "image")
+MANIFEST_COLUMNS = ("file", "label", "image")   # IMAGE HEAR: every clip conditioned on one of its images
+CONDITIONING_COLUMNS = ("image", "video", "frames")
+EXTENDED_COLUMNS = ("file", "label") + CONDITIONING_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -38,9 +53,16 @@ class ClassInfo:
 
 @dataclass(frozen=True)
 class PlanRow:
-    file: str   # clip path relative to the generated folder
-    label: str  # IMAGE HEAR class name
-    image: str  # conditioning image file name
+    file: str        # clip path relative to the generated folder
+    label: str       # IMAGE HEAR class name (image rows); free text or "" for video and frames rows
+    image: str       # conditioning IMAGE HEAR image file name, or "" when the row names a video or frames
+    video: str = ""  # conditioning video file (relative to the generated folder, or absolute)
+    frames: str = ""  # conditioning folder of frame images, used in file-name order (idem)
+
+    @property
+    def conditioning(self) -> str:
+        """The column that conditions this clip: "image", "video" or "frames"."""
+        return "video" if self.video else "frames" if self.frames else "image"
 
 
 def _load_metadata() -> dict:
@@ -84,14 +106,20 @@ def generation_plan(per_class: int = CLIPS_PER_CLASS, classes=None) -> list[Plan
 def write_manifest(rows, path: Path) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    rows = list(rows)
+    extended = any(r.video or r.frames for r in rows)  # IMAGE HEAR plans keep the three-column header
     with open(path, "w", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(MANIFEST_COLUMNS)
-        writer.writerows((r.file, r.label, r.image) for r in rows)
+        writer.writerow(EXTENDED_COLUMNS if extended else MANIFEST_COLUMNS)
+        writer.writerows((r.file, r.label, r.image, r.video, r.frames) if extended else (r.file, r.label, r.image)
+                         for r in rows)
 
 
 def read_manifest(path: Path) -> list[PlanRow]:
-    """Read and validate a manifest: known classes, the class's own images, no duplicates."""
+    """Read and validate a manifest: known classes, the class's own images, no duplicates.
+
+    Image rows name an IMAGE HEAR class and one of its images; video and frames rows may have
+    any label (or none). Exactly one of image, video, frames per row."""
     path = Path(path)
     if path.is_dir():
         path = path / MANIFEST_NAME
@@ -99,15 +127,25 @@ def read_manifest(path: Path) -> list[PlanRow]:
         raise ManifestError(f"{path}: no manifest. Write one with `image-hear plan --out {path.parent}`.")
     with open(path, newline="") as fh:
         reader = csv.DictReader(fh)
-        if tuple(reader.fieldnames or ()) != MANIFEST_COLUMNS:
-            raise ManifestError(f"{path}: header must be {','.join(MANIFEST_COLUMNS)}, got {reader.fieldnames}")
-        rows = [PlanRow(r["file"], r["label"], r["image"]) for r in reader]
+        header = tuple(reader.fieldnames or ())
+        extra = header[2:]
+        if header[:2] != ("file", "label") or not extra or len(set(extra)) != len(extra) \
+                or not set(extra) <= set(CONDITIONING_COLUMNS):
+            raise ManifestError(f"{path}: header must be {','.join(MANIFEST_COLUMNS)} (IMAGE HEAR) or file,label "
+                                f"then one or more of {', '.join(CONDITIONING_COLUMNS)} (e.g. "
+                                f"{','.join(EXTENDED_COLUMNS)}), got {reader.fieldnames}")
+        rows = [PlanRow(r["file"], r["label"] or "", r.get("image") or "", (r.get("video") or "").strip(),
+                        (r.get("frames") or "").strip()) for r in reader]  # an empty or absent cell: not given
     seen = set()
     for line, row in enumerate(rows, start=2):
         where = f"{path}:{line}"
-        if row.label not in CLASSES:
+        given = [c for c in CONDITIONING_COLUMNS if getattr(row, c)]
+        if len(given) != 1:
+            raise ManifestError(f"{where}: give exactly one of {', '.join(CONDITIONING_COLUMNS)} per row, got "
+                                f"{' and '.join(given) if given else 'none'}")
+        if row.image and row.label not in CLASSES:
             raise ManifestError(f"{where}: unknown class {row.label!r}; classes are {', '.join(CLASS_NAMES)}")
-        if row.image not in CLASSES[row.label].images:
+        if row.image and row.image not in CLASSES[row.label].images:
             raise ManifestError(f"{where}: image {row.image!r} is not an image of class {row.label!r}")
         if not row.file or Path(row.file).is_absolute() or ".." in Path(row.file).parts:
             raise ManifestError(f"{where}: file {row.file!r} must be a relative path inside the folder")
@@ -127,7 +165,8 @@ def plan_coverage(rows, per_class: int = CLIPS_PER_CLASS) -> dict:
     """
     counts = {name: 0 for name in CLASS_NAMES}
     usage: dict[tuple[str, str], int] = {}
-    for r in rows:
+    kinds = {kind: sum(r.conditioning == kind for r in rows) for kind in CONDITIONING_COLUMNS}
+    for r in (r for r in rows if r.conditioning == "image"):  # video and frames rows are outside the plan
         counts[r.label] += 1
         usage[(r.label, r.image)] = usage.get((r.label, r.image), 0) + 1
     missing = {name: per_class - n for name, n in counts.items() if n < per_class}
@@ -137,5 +176,8 @@ def plan_coverage(rows, per_class: int = CLIPS_PER_CLASS) -> dict:
     off_plan = sorted(f"{label}/{image}: {usage.get((label, image), 0)} clips, plan {n}"
                       for (label, image), n in planned.items()
                       if counts[label] >= per_class and usage.get((label, image), 0) != n)
-    return {"complete": not missing and not off_plan, "per_class_counts": counts, "missing_per_class": missing,
-            "image_use_off_plan": off_plan}
+    out = {"complete": not missing and not off_plan and kinds["image"] == len(rows), "per_class_counts": counts,
+           "missing_per_class": missing, "image_use_off_plan": off_plan}
+    if kinds["image"] != len(rows):
+        out["conditioning"] = kinds  # rows per conditioning column (only for manifests with video or frames rows)
+    return out

@@ -85,7 +85,14 @@ def _metric_lines(key: str, entry: dict) -> list[str]:
     lines = [f"| {name} | {_num(entry.get('value'), dec)}{unit} | {ci_text} | {_count(entry)} |"]
     if key == "accuracy" and "top5" in entry:
         lines.append(f"| PaSST accuracy (top-5) | {_num(entry['top5'], dec)}{unit} | — | {_count(entry)} |")
+    chance = entry.get("chance")
+    if isinstance(chance, dict) and isinstance(chance.get("value"), (int, float)):  # how far above chance
+        lines.append(f"| ↳ chance: {_CHANCE.get(key, 'chance level')} | {_num(chance['value'], dec)}{unit} | — | — |")
     return lines
+
+
+_CHANCE = {"clip_score": "same clips, mismatched images", "clap_score": "same clips, other classes' prompts",
+           "accuracy": "class-prior guess"}
 
 
 def _cell(column: str, value) -> str:
@@ -190,8 +197,12 @@ def _confusion_plot(confusion: dict, title: str, path: Path) -> Path:
     return path
 
 
+MAX_PLOT_CLASSES = 400  # a video set's own labels (VGGSound: 309) still plot; one label per clip would not
+
+
 def write_plots(results: dict, out_dir) -> list[Path]:
-    """Write per-class bar charts and the confusion heat-map as PNGs; skip absent metrics."""
+    """Write per-class bar charts and the confusion heat-map as PNGs; skip absent metrics (and
+    per-class charts of more than MAX_PLOT_CLASSES labels: free-text labels of a video set)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     metrics = results.get("metrics", {})
@@ -200,7 +211,7 @@ def write_plots(results: dict, out_dir) -> list[Path]:
     written = []
     for key, spec in METRICS.items():
         per_class = metrics.get(key, {}).get("per_class")
-        if per_class:
+        if per_class and len(per_class) <= MAX_PLOT_CLASSES:
             ylabel = f"{spec.label}{' (%)' if spec.unit.strip() == '%' else ''}"
             written.append(_bar_plot(per_class, f"{spec.label} per class — {model}", ylabel,
                                      out_dir / f"{key}_per_class.png"))

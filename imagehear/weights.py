@@ -6,7 +6,13 @@ Resolution order for an entry:
    ``save_pretrained`` folder named after the repo (``clip-vit-base-patch32/``).
 2. The standard caches: torch hub's ``checkpoints/`` folder, the Hugging Face hub cache.
 3. A download (files: temp file, checksum, rename), unless offline
-   (``IMAGEHEAR_OFFLINE=1`` or ``HF_HUB_OFFLINE=1``).
+   (``IMAGEHEAR_OFFLINE=1`` or ``HF_HUB_OFFLINE=1``). Hugging Face entries are pinned to
+   a commit (``revision``) and fetch only the files the backbone loads (``allow_patterns``).
+
+Every result records each checkpoint's SHA-256 and whether it is on the accepted list
+(``imagehear/data/accepted_weights.json``, docs/leaderboard.md): the leaderboard ranks only
+results whose weights are all on it. A weights folder written by :mod:`imagehear.testing`
+holds a ``RANDOM_WEIGHTS`` marker; results from it record ``random_init: true``.
 
 Listing the registry touches neither disk nor network:
 
@@ -18,13 +24,19 @@ Listing the registry touches neither disk nor network:
 """
 from __future__ import annotations
 
+import fnmatch
 import hashlib
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from imagehear.download import fetch, remembered_sha256
 from imagehear.errors import WeightsError
+
+
+class RandomWeightsWarning(UserWarning):
+    """A result was scored with randomly initialised weights (imagehear.testing): meaningless numbers."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +50,19 @@ class WeightsEntry:
     sha256_prefix: str | None  # torch-hub style prefix carried in the file name
     license: str
     paper: str
+    revision: str | None = None          # "hf" entries: the hub commit they are pinned to
+    allow_patterns: tuple[str, ...] = ()  # "hf" entries: the files of that commit the backbone loads
+
+
+# Files of the pinned commits (file lists and SHA-256s: imagehear/data/accepted_weights.json).
+# CLIP: only the vision tower is used, with our own preprocessing: the config and the weights.
+CLIP_FILES = ("config.json", "pytorch_model.bin")
+# CLAP: ClapModel + ClapProcessor (feature extractor settings and the RoBERTa tokenizer).
+CLAP_FILES = ("config.json", "merges.txt", "preprocessor_config.json", "pytorch_model.bin",
+              "special_tokens_map.json", "tokenizer.json", "tokenizer_config.json", "vocab.json")
+RANDOM_MARKER = "RANDOM_WEIGHTS"  # written by imagehear.testing.make_weights_dir
+ACCEPTED_FILE = Path(__file__).resolve().parent / "data" / "accepted_weights.json"
+ACCEPTED_ENV = "IMAGEHEAR_ACCEPTED_WEIGHTS"  # another accepted list (tests, a private leaderboard)
 
 
 REGISTRY: dict[str, WeightsEntry] = {e.name: e for e in (
@@ -62,10 +87,12 @@ REGISTRY: dict[str, WeightsEntry] = {e.name: e for e in (
                  "Recognition, IEEE/ACM TASLP 2020"),
     WeightsEntry("clip", "openai/clip-vit-base-patch32", "hf", "clip-vit-base-patch32",
                  "openai/clip-vit-base-patch32", None, None, "MIT",
-                 "Radford et al., Learning Transferable Visual Models From Natural Language Supervision, ICML 2021"),
+                 "Radford et al., Learning Transferable Visual Models From Natural Language Supervision, ICML 2021",
+                 revision="3d74acf9a28c67741b2f4f2ea7635f0aaf6f0268", allow_patterns=CLIP_FILES),
     WeightsEntry("clap", "laion/clap-htsat-unfused", "hf", "clap-htsat-unfused",
                  "laion/clap-htsat-unfused", None, None, "Apache-2.0",
-                 "Wu et al., Large-scale Contrastive Language-Audio Pretraining, ICASSP 2023"),
+                 "Wu et al., Large-scale Contrastive Language-Audio Pretraining, ICASSP 2023",
+                 revision="8fa0f1c6d0433df6e97c127f64b2a1d6c0dcda8a", allow_patterns=CLAP_FILES),
 )}
 
 
@@ -75,11 +102,22 @@ class ResolvedWeights:
     path: Path       # the file, or the model folder
     sha256: str      # of the file; for folders, of the sorted (name, sha256) list of its files
     origin: str      # "weights_dir", "cache" or "download"
+    random_init: bool = False  # from a folder marked RANDOM_WEIGHTS (imagehear.testing): meaningless scores
 
     def record(self) -> dict:
         """What a result file stores about these weights."""
-        return {"checkpoint": self.entry.checkpoint, "file": self.entry.file_name, "sha256": self.sha256,
-                "origin": self.origin, "matches_published_sha256": self.matches_published()}
+        e = self.entry
+        return {"checkpoint": e.checkpoint, "file": e.file_name, "sha256": self.sha256, "origin": self.origin,
+                **({"revision": e.revision} if e.revision else {}),
+                "matches_published_sha256": self.matches_published(),
+                "accepted": self.is_accepted(), "random_init": self.random_init}
+
+    def is_accepted(self) -> bool | None:
+        """On the accepted list (None: the list is unreadable); random weights never are."""
+        try:
+            return not self.random_init and self.sha256 in accepted_sha256().get(self.entry.name, ())
+        except WeightsError:
+            return None
 
     def matches_published(self) -> bool | None:
         e = self.entry
@@ -94,11 +132,30 @@ def is_offline() -> bool:
     return any(os.environ.get(v, "").lower() in ("1", "true", "yes") for v in ("IMAGEHEAR_OFFLINE", "HF_HUB_OFFLINE"))
 
 
-def folder_sha256(folder: Path) -> str:
+def folder_sha256(folder: Path, patterns: tuple[str, ...] = ()) -> str:
+    """SHA-256 over the sorted ``relative/path\\0<sha256 of the file>\\n`` lines of a model folder.
+
+    Hidden paths (``.cache/`` of ``hf download --local-dir``) are skipped; with ``patterns``,
+    only the files matching them count (a hub snapshot may hold files other tools fetched).
+    """
     digest = hashlib.sha256()
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(f"{path.relative_to(folder).as_posix()}\0{remembered_sha256(path)}\n".encode())
+        rel = path.relative_to(folder).as_posix()
+        if any(part.startswith(".") for part in rel.split("/")) or (
+                patterns and not any(fnmatch.fnmatchcase(rel, pat) for pat in patterns)):
+            continue
+        digest.update(f"{rel}\0{remembered_sha256(path)}\n".encode())
     return digest.hexdigest()
+
+
+def accepted_sha256(path=None) -> dict[str, frozenset[str]]:
+    """Registry name -> the SHA-256s the leaderboard accepts (``ACCEPTED_FILE``, or ``$IMAGEHEAR_ACCEPTED_WEIGHTS``)."""
+    path = Path(path or os.environ.get(ACCEPTED_ENV) or ACCEPTED_FILE)
+    try:
+        weights = json.loads(path.read_text(encoding="utf-8"))["weights"]
+        return {name: frozenset(e["sha256"] for e in entries) for name, entries in weights.items()}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise WeightsError(f"{path}: not a readable accepted-weights list ({exc})") from None
 
 
 def torch_hub_checkpoints() -> Path:
@@ -109,7 +166,8 @@ def torch_hub_checkpoints() -> Path:
 
 def _offline_error(entry: WeightsEntry, weights_dir: Path | None) -> WeightsError:
     where = f"{weights_dir}/{entry.file_name}" if weights_dir else f"--weights-dir DIR/{entry.file_name}"
-    src = entry.source if entry.kind == "file" else f"https://huggingface.co/{entry.source}"
+    src = entry.source if entry.kind == "file" else (
+        f"https://huggingface.co/{entry.source} at commit {entry.revision}: {', '.join(entry.allow_patterns)}")
     return WeightsError(f"{entry.file_name} not found and offline: put it at {where} (from {src}), "
                         f"or unset IMAGEHEAR_OFFLINE/HF_HUB_OFFLINE to download it")
 
@@ -123,10 +181,11 @@ def resolve(name: str, weights_dir=None) -> ResolvedWeights:
     weights_dir = Path(weights_dir) if weights_dir else None
     if weights_dir is not None:
         local = weights_dir / entry.file_name
+        random_init = (weights_dir / RANDOM_MARKER).is_file()
         if entry.kind == "file" and local.is_file():
-            return ResolvedWeights(entry, local, remembered_sha256(local), "weights_dir")
+            return ResolvedWeights(entry, local, remembered_sha256(local), "weights_dir", random_init)
         if entry.kind == "hf" and (local / "config.json").is_file():
-            return ResolvedWeights(entry, local, folder_sha256(local), "weights_dir")
+            return ResolvedWeights(entry, local, folder_sha256(local), "weights_dir", random_init)
     if entry.kind == "hf":
         return _resolve_hub(entry, weights_dir)
     cached = torch_hub_checkpoints() / entry.file_name
@@ -152,13 +211,15 @@ def _resolve_hub(entry: WeightsEntry, weights_dir: Path | None) -> ResolvedWeigh
     from huggingface_hub import snapshot_download
 
     try:
-        folder = Path(snapshot_download(entry.source, local_files_only=is_offline()))
+        folder = Path(snapshot_download(entry.source, revision=entry.revision,
+                                        allow_patterns=list(entry.allow_patterns) or None,
+                                        local_files_only=is_offline()))
     except Exception as exc:  # hub raises many types: offline, not cached, network, auth
         if is_offline():
             raise _offline_error(entry, weights_dir) from None
-        raise WeightsError(f"{entry.source}: could not get it from the Hugging Face hub ({exc}); "
+        raise WeightsError(f"{entry.source}@{entry.revision}: could not get it from the Hugging Face hub ({exc}); "
                            f"save it with save_pretrained into --weights-dir DIR/{entry.file_name}") from None
-    return ResolvedWeights(entry, folder, folder_sha256(folder), "cache")
+    return ResolvedWeights(entry, folder, folder_sha256(folder, entry.allow_patterns), "cache")
 
 
 def read_state_dict(path, what: str) -> dict:

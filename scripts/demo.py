@@ -67,7 +67,8 @@ def main() -> int:
         from imagehear.testing import make_weights_dir
 
         weights = str(make_weights_dir(OUT / "random_weights", size="tiny"))
-        print("NOTE: no IMAGEHEAR_WEIGHTS: using RANDOMLY INITIALISED models; the numbers below are meaningless.")
+        print("NOTE: no IMAGEHEAR_WEIGHTS: using RANDOMLY INITIALISED models; the numbers below are meaningless, "
+              "the results file records random_init: true and the leaderboard never ranks it.")
     fill_subset(OUT / "generated", OUT / "reference")
     if cli(["check", str(OUT / "generated")]):
         return 1

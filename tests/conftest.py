@@ -55,6 +55,57 @@ def upstream_torch_home(weights_dir, tmp_path_factory):
     return home
 
 
+@pytest.fixture(scope="session")
+def upstream_models(tmp_path_factory):
+    """panns_inference/models.py (and the pytorch_utils.py it imports relatively), run as modules of
+    a stand-in package; the real package's __init__ and config.py never run (it would ``wget`` a
+    labels CSV). Returns (module, record)."""
+    import importlib.util
+    import sys
+    import types
+
+    home = tmp_path_factory.mktemp("home")
+    calls = []
+    folder = importlib.util.find_spec("panns_inference").submodule_search_locations[0]  # runs no code
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HOME", str(home))  # where config.py would put panns_data/class_labels_indices.csv
+        mp.setattr(os, "system", lambda command: calls.append(command) or 1)
+        package = types.ModuleType("_panns_upstream")
+        package.__path__ = [folder]
+        mp.setitem(sys.modules, "_panns_upstream", package)
+        spec = importlib.util.spec_from_file_location("_panns_upstream.models", os.path.join(folder, "models.py"))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    return module, {"home": home, "system_calls": calls}
+
+
+@pytest.fixture(scope="session")
+def panns_reference(upstream_models, weights_dir):
+    """Upstream Cnn14 holding our checkpoint's ``model`` dict; ``run(wave) -> (logits, embedding)``."""
+    module, _ = upstream_models
+    model = module.Cnn14(sample_rate=16000, window_size=512, hop_size=160, mel_bins=64, fmin=50, fmax=8000,
+                         classes_num=527)
+    import torch
+
+    from imagehear.weights import REGISTRY
+
+    checkpoint = torch.load(weights_dir / REGISTRY["panns"].file_name, map_location="cpu",
+                            weights_only=False)  # our own file
+    model.load_state_dict(checkpoint["model"], strict=True)
+    model.eval()
+    captured = []
+    model.fc_audioset.register_forward_hook(lambda mod, args, out: captured.append(out.detach().clone()))
+
+    def run(wave):
+        captured.clear()
+        with torch.no_grad():
+            out = model(wave)
+        assert torch.allclose(torch.sigmoid(captured[0]), out["clipwise_output"])
+        return captured[0], out["embedding"]
+
+    return run
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):  # keep test output clean
         pass

@@ -6,7 +6,7 @@ import pytest
 import soundfile as sf
 
 from imagehear import protocol
-from imagehear.check import check_generated
+from imagehear.check import FlaggedClipsWarning, check_generated
 from imagehear.cli import main
 
 RATE = 16000
@@ -37,7 +37,8 @@ def test_clean_set_passes(generated, capsys):
 
 
 def break_files(folder, rows):
-    """Write one broken clip per kind; return {file: kind}."""
+    """Write one broken clip per error kind and a silent and a clipped clip; return
+    ({file: error kind}, {file: warning kind})."""
     f = [r.file for r in rows]
     (folder / f[0]).unlink()
     (folder / f[1]).write_bytes(b"this is not audio")
@@ -46,21 +47,43 @@ def break_files(folder, rows):
     sf.write(folder / f[3], np.zeros(RATE * 2, dtype="float32"), RATE)
     sf.write(folder / f[4], np.clip(tone(amp=3.0), -1, 1), RATE)
     sf.write(folder / f[5], tone(seconds=0.3), RATE)
-    return {f[0]: "missing", f[1]: "unreadable", f[2]: "non_finite", f[3]: "silent",
-            f[4]: "clipped", f[5]: "too_short"}
+    return ({f[0]: "missing", f[1]: "unreadable", f[2]: "non_finite", f[5]: "too_short"},
+            {f[3]: "silent", f[4]: "clipped"})
 
 
 def test_each_broken_file_is_named(generated, capsys):
     folder, rows = generated
-    expected = break_files(folder, rows)
+    errors, warnings = break_files(folder, rows)
     report = check_generated(folder)
     assert not report.ok
-    assert {(p.file, p.kind) for p in report.problems if p.is_error} == set(expected.items())
+    assert {(p.file, p.kind) for p in report.problems if p.is_error} == set(errors.items())
+    assert {(p.file, p.kind) for p in report.problems if not p.is_error} == set(warnings.items())
+    assert report.flagged() == {"silent": [rows[3].file], "clipped": [rows[4].file]}
     assert main(["check", str(folder)]) == 1
     captured = capsys.readouterr()
     assert "Traceback" not in captured.out + captured.err
-    for file, kind in expected.items():
-        assert any(file in line and kind in line for line in captured.out.splitlines())
+    for file, kind in errors.items():
+        assert any(file in line and kind in line and line.startswith("ERROR") for line in captured.out.splitlines())
+    for file, kind in warnings.items():  # still listed, as warnings
+        assert any(file in line and kind in line and line.startswith("warning") for line in captured.out.splitlines())
+
+
+def test_silent_and_clipped_clips_are_scored_not_refused(generated, capsys):
+    """A model that answers some images with silence (or clips) has given a bad answer: the
+    set passes the check and every clip is scored, without --skip-invalid."""
+    from imagehear.suite import validated_rows
+
+    folder, rows = generated
+    sf.write(folder / rows[0].file, np.zeros(RATE * 2, dtype="float32"), RATE)
+    sf.write(folder / rows[1].file, np.clip(tone(amp=3.0), -1, 1), RATE)
+    report = check_generated(folder)
+    assert report.ok and {p.kind for p in report.problems} == {"silent", "clipped"}
+    assert main(["check", str(folder)]) == 0
+    assert "0 error(s), 2 warning(s): OK" in capsys.readouterr().out
+    with pytest.warns(FlaggedClipsWarning) as caught:
+        kept, skipped = validated_rows(folder, skip_invalid=False, progress=False)
+    assert [r.file for r in kept] == [r.file for r in rows] and skipped == []
+    assert sorted(str(w.message).split("(s)")[0] for w in caught) == ["1 clipped clip", "1 silent clip"]
 
 
 def test_empty_file_extra_file_and_mixed_rates(generated):

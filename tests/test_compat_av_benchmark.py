@@ -5,7 +5,8 @@ read → channel mean → mean subtracted at the file's rate → ``torchaudio.tr
 defaults → first ``int(rate * audio_length)`` samples; PaSST = hear21passt's own
 ``get_basic_model(mode="all")`` on input zero-padded to 320,000 samples (logits = first 527
 outputs, embedding = the rest); VGGish = torchvggish's own front end and model
-(``postprocess=False``, final ReLU removed); KL = torch ``kl_div`` of log-softmaxes (sum / N,
+(``postprocess=False``, final ReLU removed); PANNs = panns-inference's own ``Cnn14`` on the
+unpadded 16 kHz stream (logits before the sigmoid, the 2048-d embedding); KL = torch ``kl_div`` of log-softmaxes (sum / N,
 no epsilon); FD = ``np.cov`` and ``scipy.linalg.sqrtm``. Same random weights for both sides.
 Tolerance: float32 networks in different batch shapes and attention kernels: KL and FD
 relative 1e-3 (FD on 3 clips per set is a difference of large numbers).
@@ -58,7 +59,7 @@ def av_benchmark_wave(path, rate: int) -> torch.Tensor:
 
 
 @pytest.fixture(scope="module")
-def upstream(upstream_torch_home):
+def upstream(upstream_torch_home, panns_reference):
     from hear21passt.base import get_basic_model
     import torchvggish
     from torchvggish.vggish_input import waveform_to_examples
@@ -75,7 +76,9 @@ def upstream(upstream_torch_home):
             out = passt(wave32[None])[0]
             examples = waveform_to_examples(av_benchmark_wave(path, 16000).numpy().astype(np.float64), 16000)
             frames = vggish(examples.float() if torch.is_tensor(examples) else torch.from_numpy(examples).float())
-        return out[:527].numpy(), out[527:].numpy(), frames.numpy()
+        panns_logits, panns_embedding = panns_reference(av_benchmark_wave(path, 16000)[None])  # no padding
+        return (out[:527].numpy(), out[527:].numpy(), frames.numpy(), panns_logits[0].numpy(),
+                panns_embedding[0].numpy())
 
     return run
 
@@ -89,17 +92,20 @@ def fd_sqrtm(a: np.ndarray, b: np.ndarray) -> float:
 
 def test_compat_profile_equals_av_benchmark_conventions(clip_paths, upstream, weights_dir, tmp_path):
     gen, ref = clip_paths
-    out, _ = api.evaluate_clips(["kl", "fd_passt", "fad"], gen, references=ref, weights_dir=str(weights_dir),
+    out, _ = api.evaluate_clips(["kl", "fd_passt", "fad", "kl_panns", "fd_panns"], gen, references=ref, weights_dir=str(weights_dir),
                                 device="cpu", cache_dir=str(tmp_path / "cache"), compat="av-benchmark",
                                 audio_length=AUDIO_LENGTH)
     g, r = [upstream(p) for p in gen], [upstream(p) for p in ref]
-    log_gen = torch.log_softmax(torch.from_numpy(np.stack([x[0] for x in g])), dim=1)
-    log_ref = torch.log_softmax(torch.from_numpy(np.stack([x[0] for x in r])), dim=1)
-    kl = float(torch.nn.functional.kl_div(log_gen, log_ref, reduction="sum", log_target=True)) / N
-    assert out["kl"]["value"] == pytest.approx(kl, rel=1e-3)
-    assert out["kl"]["eps"] is None and out["kl"]["direction"] == "KL(ref||gen)"
-    fd_passt = fd_sqrtm(np.stack([x[1] for x in g]).astype(np.float64), np.stack([x[1] for x in r]).astype(np.float64))
-    assert out["fd_passt"]["value"] == pytest.approx(fd_passt, rel=1e-3)
+    for metric, column in (("kl", 0), ("kl_panns", 3)):
+        log_gen = torch.log_softmax(torch.from_numpy(np.stack([x[column] for x in g])), dim=1)
+        log_ref = torch.log_softmax(torch.from_numpy(np.stack([x[column] for x in r])), dim=1)
+        kl = float(torch.nn.functional.kl_div(log_gen, log_ref, reduction="sum", log_target=True)) / N
+        assert out[metric]["value"] == pytest.approx(kl, rel=1e-3), metric
+        assert out[metric]["eps"] is None and out[metric]["direction"] == "KL(ref||gen)"
+    for metric, column in (("fd_passt", 1), ("fd_panns", 4)):
+        fd = fd_sqrtm(np.stack([x[column] for x in g]).astype(np.float64),
+                      np.stack([x[column] for x in r]).astype(np.float64))
+        assert out[metric]["value"] == pytest.approx(fd, rel=1e-3), metric
     fad = fd_sqrtm(np.concatenate([x[2] for x in g]).astype(np.float64),
                    np.concatenate([x[2] for x in r]).astype(np.float64))
     assert out["fad"]["value"] == pytest.approx(fad, rel=1e-3)

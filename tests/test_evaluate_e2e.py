@@ -182,6 +182,28 @@ def test_warm_cache_rerun_is_identical(cli_results, generated, weights_dir, shar
         assert second["metrics"][name]["value"] == results["metrics"][name]["value"]
 
 
+def test_panns_metrics_equal_the_math_on_direct_embeddings(cli_results, generated, weights_dir):
+    results, out = cli_results
+    gen, ref, rows = generated
+    panns_out = out.with_name("panns.json")
+    assert main(["evaluate", str(gen), "--reference-dir", str(ref), "--weights-dir", str(weights_dir), "--device",
+                 "cpu", "--cache-dir", str(out.parent / "cache"), "--metrics", "fd_panns,kl_panns",
+                 "--out", str(panns_out)]) == 0
+    second = json.loads(panns_out.read_text())
+    assert set(second["metrics"]) == {"fd_panns", "kl_panns"} and set(second["environment"]["weights"]) == {"panns"}
+    paths = [gen / r.file for r in rows]
+    ref_all = sorted(p for p in ref.rglob("*") if p.suffix in (".flac", ".wav"))
+    direct_gen = embed_one_by_one("panns", paths, weights_dir)
+    direct_ref = embed_one_by_one("panns", ref_all, weights_dir)
+    paired_ref = [direct_ref[ref_all.index((ref / r.file).with_suffix(".flac"))]["logits"] for r in rows[:5]]
+    kl = scores.kl_divergence(np.stack(paired_ref), np.stack([o["logits"] for o in direct_gen[:5]]))
+    assert second["metrics"]["kl_panns"]["value"] == pytest.approx(kl.value, rel=1e-4)
+    fd = scores.frechet_distance_from_embeddings(np.stack([o["embedding"] for o in direct_gen]),
+                                                 np.stack([o["embedding"] for o in direct_ref]))
+    assert second["metrics"]["fd_panns"]["value"] == pytest.approx(fd, rel=1e-4)
+    assert second["config"]["metrics"]["fd_panns"].startswith("Frechet distance (as fad) between PANNs")
+
+
 def test_a_failing_metric_is_recorded_and_exits_1(cli_results, generated, weights_dir, shared_dir, capsys):
     """IS needs 10 clips; the run has 6: results.json keeps accuracy, is_passt carries its error."""
     results, out = cli_results

@@ -98,3 +98,14 @@ def test_api_score_reaches_every_metric_shape(warm):
         kl["kl"] + first["kl"]["value"])
     with pytest.raises(ImageHearError, match="predictions has 12 items but references .* has 3"):
         api.score("kl", gen, references=ref[:3], **kw)
+
+
+def test_inputs_a_metric_needs_are_checked_before_any_embedding(tmp_path):
+    clip = [np.zeros(RATE, dtype="float32")]
+    kw = dict(sampling_rate=RATE, weights_dir=str(tmp_path / "no_weights"), cache_dir=str(tmp_path / "c"))
+    with pytest.raises(ImageHearError, match="accuracy: needs the IMAGE HEAR class of each clip"):
+        api.evaluate_clips(["accuracy"], clip, **kw)
+    with pytest.raises(ImageHearError, match="clip_score needs the conditioning image"):
+        api.evaluate_clips(["clip_score"], clip, **kw)
+    with pytest.raises(ImageHearError, match="kl: needs reference audio"):
+        api.evaluate_clips(["kl"], clip, **kw)

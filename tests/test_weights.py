@@ -1,6 +1,7 @@
 """Weights resolution: weights dir, cache, download over real HTTP on 127.0.0.1, offline errors."""
 import dataclasses
 import hashlib
+import json
 
 import pytest
 
@@ -108,3 +109,93 @@ def test_unreachable_source_names_file_and_url(env, monkeypatch):
     use_source(monkeypatch, "wav2clip", source="http://127.0.0.1:9/Wav2CLIP.pt")
     with pytest.raises(WeightsError, match=r"Wav2CLIP.pt: download from http://127.0.0.1:9/Wav2CLIP.pt failed"):
         weights.resolve("wav2clip")
+
+
+# --- pinned Hugging Face revisions, the files they download, accepted hashes, random weights ---------
+# The file listings of the pinned commits (the hub's tree pages): every format the repos publish.
+HUB_FILES = {
+    "clip": [".gitattributes", "README.md", "config.json", "flax_model.msgpack", "merges.txt",
+             "preprocessor_config.json", "pytorch_model.bin", "special_tokens_map.json", "tf_model.h5",
+             "tokenizer.json", "tokenizer_config.json", "vocab.json"],
+    "clap": [".gitattributes", "README.md", "config.json", "merges.txt", "preprocessor_config.json",
+             "pytorch_model.bin", "special_tokens_map.json", "tokenizer.json", "tokenizer_config.json", "vocab.json"],
+}
+
+
+@pytest.mark.parametrize("name", ["clip", "clap"])
+def test_hub_entries_are_pinned_and_download_only_what_the_backbone_loads(name):
+    from huggingface_hub.utils import filter_repo_objects
+
+    entry = weights.REGISTRY[name]
+    assert len(entry.revision) == 40 and all(c in "0123456789abcdef" for c in entry.revision)
+    chosen = sorted(filter_repo_objects(HUB_FILES[name], allow_patterns=list(entry.allow_patterns)))
+    assert chosen == sorted(entry.allow_patterns)  # each pattern names one file of the commit
+    assert not {"tf_model.h5", "flax_model.msgpack", "README.md", ".gitattributes"} & set(chosen)
+    expected = {"clip": ["config.json", "pytorch_model.bin"]}.get(name, HUB_FILES["clap"][2:])
+    assert chosen == expected
+
+
+def test_hub_download_passes_revision_and_patterns(env, monkeypatch):
+    import huggingface_hub
+
+    calls = []
+
+    def fake_snapshot(repo_id, **kwargs):
+        calls.append((repo_id, kwargs))
+        folder = env / "snap" / repo_id.replace("/", "--")
+        folder.mkdir(parents=True, exist_ok=True)
+        for f in ("config.json", "pytorch_model.bin", "README.md"):  # README.md: fetched by another tool
+            (folder / f).write_text(f)
+        return str(folder)
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", fake_snapshot)
+    resolved = weights.resolve("clip")
+    assert calls == [("openai/clip-vit-base-patch32", {
+        "revision": "3d74acf9a28c67741b2f4f2ea7635f0aaf6f0268", "allow_patterns": ["config.json", "pytorch_model.bin"],
+        "local_files_only": False})]
+    lines = "".join(f"{f}\0{hashlib.sha256(f.encode()).hexdigest()}\n" for f in ("config.json", "pytorch_model.bin"))
+    assert resolved.sha256 == hashlib.sha256(lines.encode()).hexdigest()  # README.md is not counted
+    assert resolved.record()["revision"] == weights.REGISTRY["clip"].revision
+
+
+def test_folder_hash_skips_hidden_files_and_matches_the_accepted_lists_formula(tmp_path):
+    """``hf download --local-dir`` leaves a .cache/ folder: it never changes the hash. The accepted
+    list's folder hashes are recomputed here from its per-file hashes with the same formula."""
+    folder = tmp_path / "clap-htsat-unfused"
+    (folder / ".cache" / "huggingface").mkdir(parents=True)
+    (folder / ".cache" / "huggingface" / "x.metadata").write_text("etag")
+    files = {"config.json": b"{}", "vocab.json": b"[1]"}
+    for f, content in files.items():
+        (folder / f).write_bytes(content)
+
+    def formula(sha_by_file):
+        return hashlib.sha256("".join(f"{f}\0{sha_by_file[f]}\n" for f in sorted(sha_by_file)).encode()).hexdigest()
+
+    assert weights.folder_sha256(folder) == formula({f: hashlib.sha256(c).hexdigest() for f, c in files.items()})
+    listed = json.loads(weights.ACCEPTED_FILE.read_text())["weights"]
+    for name in ("clip", "clap"):  # the pinned snapshots: exactly the allow-listed files
+        assert sorted(listed[name][0]["files"]) == sorted(weights.REGISTRY[name].allow_patterns)
+    for name, entries in listed.items():
+        for entry in entries:
+            assert len(entry["sha256"]) == 64 and "evidence" in entry, name
+            if "files" in entry:
+                assert entry["sha256"] == formula(entry["files"]), name
+    assert weights.REGISTRY["panns"].sha256 in weights.accepted_sha256()["panns"]
+
+
+def test_random_weights_are_marked_and_never_accepted(env, monkeypatch, tmp_path):
+    (env / "w").mkdir()
+    (env / "w" / "Wav2CLIP.pt").write_bytes(PAYLOAD)
+    accepted = env / "accepted.json"
+    accepted.write_text(json.dumps({"weights": {"wav2clip": [{"sha256": hashlib.sha256(PAYLOAD).hexdigest()}]}}))
+    monkeypatch.setenv(weights.ACCEPTED_ENV, str(accepted))
+    record = weights.resolve("wav2clip", env / "w").record()
+    assert record["accepted"] is True and record["random_init"] is False
+    (env / "w" / weights.RANDOM_MARKER).write_text("random")
+    record = weights.resolve("wav2clip", env / "w").record()
+    assert record["random_init"] is True and record["accepted"] is False
+    accepted.write_text("not json")
+    (env / "w" / weights.RANDOM_MARKER).unlink()
+    assert weights.resolve("wav2clip", env / "w").record()["accepted"] is None
+    with pytest.raises(WeightsError, match="not a readable accepted-weights list"):
+        weights.accepted_sha256()

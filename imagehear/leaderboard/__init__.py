@@ -1,6 +1,8 @@
-"""The IMAGE HEAR leaderboard: validate results.json files, tabulate them, serve the app.
+"""The IMAGE HEAR leaderboard: validate results.json files, rank what is comparable, serve the app.
 
-Pure parts (``validate``, ``table``, ``published``, ``store``, ``views``) need only pandas;
-``app`` imports gradio inside its functions; ``hub`` touches the network only when
-``IMAGEHEAR_RESULTS_REPO`` is set. Run it with ``image-hear leaderboard --results DIR``.
+Pure parts (``limits``, ``validate``, ``consistency``, ``rules``, ``ranking``, ``table``,
+``published``, ``store``, ``views``) need only pandas, numpy and scipy (rank groups use
+:mod:`imagehear.compare`); ``app`` imports gradio inside its functions; ``hub`` touches the
+network only when ``IMAGEHEAR_RESULTS_REPO`` is set. Run it with
+``image-hear leaderboard --results DIR``; docs/leaderboard.md has the rules.
 """

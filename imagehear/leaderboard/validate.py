@@ -14,15 +14,15 @@ import datetime
 import json
 import math
 import re
-from pathlib import Path
 from urllib.parse import urlsplit
 
+from imagehear.leaderboard.consistency import check_consistency, check_reference_set
+from imagehear.leaderboard.limits import MAX_DEPTH, MAX_FILE_BYTES, nesting_depth, read_capped
 from imagehear.metrics import METRICS
 from imagehear.protocol import CLASS_NAMES, CLIPS_PER_CLASS, PROTOCOL_VERSION
 
 BENCHMARK = "image_hear"
 FULL_N_SAMPLES = CLIPS_PER_CLASS * len(CLASS_NAMES)  # 3600: protocol v1's complete run
-MAX_FILE_BYTES = 5_000_000   # a full results.json with per-class tables is ~50 KB
 MAX_NAME_CHARS = 100
 MAX_URL_CHARS = 500
 REQUIRED_KEYS = ("benchmark", "protocol", "image_hear_version", "created", "model", "complete",
@@ -133,7 +133,10 @@ def check_metric(name: str, metric) -> list[str]:
     elif not (isinstance(ci, list) and len(ci) == 2):
         reasons.append(f"{where}.ci95: must be a list [lo, hi], got {short(ci)}")
     else:
-        bounds = _check_range(f"{where}.ci95[0]", ci[0], lo, hi) + _check_range(f"{where}.ci95[1]", ci[1], lo, hi)
+        # finite, but not held to the value's range: a bootstrap interval of a few clips (or a
+        # bias-corrected one of FD) may reach past it, e.g. below 0 for FAD
+        bounds = [f"{where}.ci95[{i}]: must be a finite number, got {short(v)}" for i, v in enumerate(ci)
+                  if not is_number(v)]
         reasons += bounds
         if not bounds and not reasons and ci[0] > ci[1]:
             reasons.append(f"{where}.ci95: must satisfy lo <= hi, got {ci}")
@@ -212,6 +215,10 @@ def check_header(data: dict) -> list[str]:
                        f"{PROTOCOL_VERSION}, got {n}")
     if "config" in data and not isinstance(data["config"], dict):
         reasons.append(f"config: must be an object, got {type(data['config']).__name__}")
+    if "skipped" in data and not isinstance(data["skipped"], list):
+        reasons.append(f"skipped: must be a list, got {type(data['skipped']).__name__}")
+    if "reference_set" in data:
+        reasons += check_reference_set(data["reference_set"])
     return reasons
 
 
@@ -239,22 +246,34 @@ def validate_results(data) -> list[str]:
         reasons += check_metrics(data["metrics"])
     if "environment" in data:
         reasons += check_environment(data["environment"], data.get("metrics"))
+    if "per_sample" in data and isinstance(data.get("metrics"), dict):
+        reasons += check_consistency(data)  # headlines recomputed from the file's own per-clip values
     return reasons
 
 
 def parse_results(raw: bytes) -> tuple[dict | None, list[str]]:
     """Parse and validate the bytes of a results file: ``(data, [])`` or ``(None, reasons)``.
 
+    Never raises on hostile input: size and nesting depth are capped before parsing (and a
+    RecursionError inside the parser would be caught too).
+
     >>> parse_results(b"{not json")[1]
     ['not valid JSON: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)']
+    >>> parse_results(b"[" * 200000 + b"]" * 200000)[1]
+    ['nested deeper than 32 levels; a results.json needs about 6']
     """
     if len(raw) > MAX_FILE_BYTES:
         return None, [f"file is {len(raw)} bytes; the limit is {MAX_FILE_BYTES}"]
+    deep = [f"nested deeper than {MAX_DEPTH} levels; a results.json needs about 6"]
+    if nesting_depth(raw) > MAX_DEPTH:
+        return None, deep
     try:
         # NaN/Infinity are not JSON; refuse them here rather than let them reach the math.
         data = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
     except UnicodeDecodeError:
         return None, ["not UTF-8 text"]
+    except RecursionError:
+        return None, deep
     except ValueError as exc:
         return None, [f"not valid JSON: {exc}"]
     reasons = validate_results(data)
@@ -266,5 +285,5 @@ def _refuse_constant(name: str):
 
 
 def load_results_file(path) -> tuple[dict | None, list[str]]:
-    """:func:`parse_results` on a file."""
-    return parse_results(Path(path).read_bytes())
+    """:func:`parse_results` on a file (read up to the size cap)."""
+    return parse_results(read_capped(path))

@@ -24,8 +24,9 @@ from dataclasses import dataclass
 # How a metric uses reference audio: none, clip-by-clip pairs, or the whole set.
 REFERENCE_KINDS = ("none", "paired", "set")
 # What the ci95 of an entry means (the validator and the cards read this):
-#   mean   - percentile bootstrap of a mean of per-sample values: the CI holds the value
-#   set    - resampled set-level statistic (biased under resampling: the CI need not hold it)
+#   mean   - cluster bootstrap (images within classes) of a mean of per-sample values: holds the value
+#   set    - set-level statistic on clip resamples, re-centred by its bias estimate: holds the value
+#            and covers the expected value at this set size (docs/statistics.md)
 #   splits - no CI; ``std`` over splits, as the inception score is reported
 CI_KINDS = ("mean", "set", "splits")
 
@@ -45,6 +46,7 @@ class MetricSpec:
     per_sample: tuple[str, ...]     # per_sample.csv columns it fills
     protocol: str                   # the definition, in words (goes to results.json config)
     module: str | None = None       # evaluate module under metrics/, if any
+    needs_labels: bool = False      # reads the IMAGE HEAR class of each clip
 
     @property
     def lower_is_better(self) -> bool:
@@ -86,11 +88,11 @@ _SPECS = (
     MetricSpec("accuracy", "PaSST accuracy (top-1)", "accuracy", " %", 2, True, _PERCENT, ("passt.logits",),
                "none", "mean", ("passt_top1", "passt_top1_label", "correct"),
                "PaSST passt_s_swa_p16_128_ap476 top-1 over the 527 AudioSet logits minus the 33 excluded classes; "
-               "correct iff in the class's published AudioSet set; top-5 likewise", "passt_accuracy"),
+               "correct iff in the class's published AudioSet set; top-5 likewise", "passt_accuracy", needs_labels=True),
     MetricSpec("clap_score", "CLAP score", "CLAP", "", 2, True, _COSINE, ("clap.embedding", "clap.text"),
                "none", "mean", ("clap_score",),
                "100 x mean cosine of L2-normed CLAP (laion/clap-htsat-unfused) audio and text embeddings; "
-               "text = the class prompt 'This is a sound of <class>.'", "clap_score"),
+               "text = the class prompt 'This is a sound of <class>.'", "clap_score", needs_labels=True),
     MetricSpec("kl", "KL (PaSST)", "KL", "", 3, False, _KL, ("passt.logits",), "paired", "mean", ("kl",),
                "softmax over PaSST's 527 logits; KL(ref||gen) = sum p_ref (log p_ref - log(p_gen + 1e-6)) per "
                "(reference, generated) pair matched by relative path without extension; mean over pairs; the "
@@ -150,11 +152,12 @@ def outputs_for(names) -> dict[str, tuple[str, ...]]:
 
 
 # per_sample.csv column types; columns not listed are floats
-PER_SAMPLE_TYPES = {"file": "str", "label": "str", "image": "str", "passt_top1": "int", "passt_top1_label": "str",
-                    "correct": "bool"}
+PER_SAMPLE_TYPES = {"file": "str", "label": "str", "image": "str", "video": "str", "frames": "str", "passt_top1": "int",
+                    "passt_top1_label": "str", "correct": "bool"}
 
 
 def per_sample_columns(names=None) -> tuple[str, ...]:
-    """per_sample.csv columns: the clip's identity, then each metric's columns in registry order."""
+    """per_sample.csv columns: the clip's identity (its manifest columns: image, video or frames is
+    its conditioning), then each metric's columns in registry order."""
     chosen = [s for s in _SPECS if names is None or s.name in names]
-    return ("file", "label", "image") + tuple(c for s in chosen for c in s.per_sample)
+    return ("file", "label", "image", "video", "frames") + tuple(c for s in chosen for c in s.per_sample)

@@ -33,11 +33,17 @@ class MetricInputs:
     pairs: list[tuple[int, int]] = field(default_factory=list)  # (generated index, reference index)
     unmatched: dict = field(default_factory=dict)             # {"generated": [...], "reference": [...]}
     class_texts: np.ndarray | None = None       # CLAP text embedding per class (CLASS_NAMES order)
+    # conditioning image id per generated clip: the unit the intervals resample (clips of
+    # one image move together); None when unknown (the API without images): clips i.i.d.
+    images: list[str] | None = None
     seed: int = 0
     profile: Profile = PROFILES["protocol-v1"]
 
     def stack(self, output: str, which: str = "generated") -> np.ndarray:
         return np.stack(getattr(self, which)[output])
+
+    def images_of(self, indices) -> list[str] | None:
+        return None if self.images is None else [self.images[i] for i in indices]
 
 
 def _compute():
@@ -49,21 +55,27 @@ def _compute():
 def accuracy(inputs: MetricInputs):
     from imagehear import protocol
 
-    entry, result = _compute().accuracy_entry(inputs.stack("passt.logits"), inputs.labels, inputs.seed)
+    entry, result = _compute().accuracy_entry(inputs.stack("passt.logits"), inputs.labels, inputs.seed,
+                                              images=inputs.images)
     return entry, {"passt_top1": result.predicted.tolist(),
                    "passt_top1_label": [protocol.AUDIOSET_LABELS[i] for i in result.predicted],
                    "correct": result.correct.tolist()}
 
 
 def clip_score(inputs: MetricInputs):
-    entry, values = _compute().clip_score_entry(inputs.stack("wav2clip.embedding"), inputs.stack("clip.image"),
-                                                inputs.labels, inputs.seed)
+    images = inputs.generated["clip.image"]  # a (512,) image row per clip, or (frames, 512) for videos
+    if all(np.ndim(e) == 1 for e in images):
+        entry, values = _compute().clip_score_entry(inputs.stack("wav2clip.embedding"), np.stack(images),
+                                                    inputs.labels, inputs.seed, images=inputs.images)
+    else:
+        entry, values = _compute().clip_score_frames_entry(inputs.stack("wav2clip.embedding"), images,
+                                                           inputs.labels, inputs.seed, images=inputs.images)
     return entry, {"clip_score": values.tolist()}
 
 
 def clap_score(inputs: MetricInputs):
     entry, values = _compute().clap_score_entry(inputs.stack("clap.embedding"), inputs.class_texts, inputs.labels,
-                                                inputs.seed)
+                                                inputs.seed, images=inputs.images)
     return entry, {"clap_score": values.tolist()}
 
 
@@ -77,7 +89,8 @@ def _kl(inputs: MetricInputs, output: str, column: str):
     ref = np.stack([inputs.reference[output][r] for _, r in inputs.pairs])
     gen = np.stack([inputs.generated[output][g] for g in gen_idx])
     entry, per_pair = _compute().kl_entry(ref, gen, [inputs.labels[g] for g in gen_idx], inputs.seed,
-                                          reverse=inputs.profile.kl_direction == "gen||ref", eps=inputs.profile.kl_eps)
+                                          reverse=inputs.profile.kl_direction == "gen||ref", eps=inputs.profile.kl_eps,
+                                          images=inputs.images_of(gen_idx))
     entry["unmatched"] = inputs.unmatched
     values = dict(zip(gen_idx, per_pair.tolist()))
     return entry, {column: [values.get(i) for i in range(len(inputs.labels))]}
@@ -98,7 +111,7 @@ def _frames(clips: list) -> list[np.ndarray]:
 
 def _fd(inputs: MetricInputs, output: str, unit: str, metric: str):
     entry = _compute().frechet_entry(_frames(inputs.generated[output]), _frames(inputs.reference[output]),
-                                     inputs.seed, metric=metric, unit=unit)
+                                     inputs.seed, metric=metric, unit=unit, labels=inputs.labels, images=inputs.images)
     return entry, {}
 
 
@@ -116,7 +129,7 @@ def fd_panns(inputs: MetricInputs):
 
 def kad(inputs: MetricInputs):
     return _compute().kad_entry(inputs.stack("passt.embedding"), inputs.stack("passt.embedding", "reference"),
-                                inputs.seed), {}
+                                inputs.seed, labels=inputs.labels, images=inputs.images), {}
 
 
 def _is(inputs: MetricInputs, output: str):

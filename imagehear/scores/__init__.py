@@ -10,22 +10,33 @@ object; evaluate modules, the suite and the CLI only call these.
 >>> round(scores.clip_score(a, a).value, 6), round(scores.frechet_distance_from_embeddings(a, a), 9)
 (100.0, 0.0)
 """
-from imagehear.scores.bootstrap import bootstrap_ci
+from imagehear.scores.bootstrap import (
+    CLUSTER_METHOD, ClusterDesign, bootstrap_ci, cluster_bootstrap_ci, interval, stratified_means, two_sided_p,
+)
+from imagehear.scores.chance import (
+    mismatched_clap_score, mismatched_clip_score, prior_guess_accuracy, shuffled_accuracy,
+)
 from imagehear.scores.classifier import (
     KL_DIRECTIONS, KL_EPS, OTHER, AccuracyResult, KLResult, classifier_accuracy, kl_divergence,
 )
 from imagehear.scores.frechet import (
     FewSamplesWarning, GaussianStats, frechet_distance, frechet_distance_from_embeddings,
-    frechet_distance_from_stats, trace_sqrt_product,
+    frechet_distance_from_stats, trace_sqrt_product, weighted_moments,
 )
 from imagehear.scores.inception import IS_SEED, IS_SPLITS, InceptionScoreResult, inception_score
-from imagehear.scores.kernel import KAD_SCALE, KADResult, kernel_audio_distance, median_pairwise_distance
-from imagehear.scores.similarity import SimilarityResult, clap_score, clip_score, per_class_mean
+from imagehear.scores.kernel import (
+    KAD_SCALE, KADResult, kernel_audio_distance, kernel_audio_distance_resampled, median_pairwise_distance,
+)
+from imagehear.scores.paired import Difference, paired_difference, resampled_pair_difference
+from imagehear.scores.similarity import SimilarityResult, clap_score, clip_score, clip_score_frames, per_class_mean
 
 __all__ = [
+    "CLUSTER_METHOD", "ClusterDesign", "Difference", "cluster_bootstrap_ci", "interval", "kernel_audio_distance_resampled",
+    "mismatched_clap_score", "mismatched_clip_score", "paired_difference", "prior_guess_accuracy",
+    "resampled_pair_difference", "shuffled_accuracy", "stratified_means", "two_sided_p", "weighted_moments",
     "AccuracyResult", "FewSamplesWarning", "GaussianStats", "IS_SEED", "IS_SPLITS", "InceptionScoreResult",
     "KADResult", "KAD_SCALE", "KLResult", "KL_DIRECTIONS", "KL_EPS", "OTHER", "SimilarityResult",
-    "bootstrap_ci", "clap_score", "classifier_accuracy", "clip_score", "frechet_distance",
+    "bootstrap_ci", "clap_score", "classifier_accuracy", "clip_score", "clip_score_frames", "frechet_distance",
     "frechet_distance_from_embeddings", "frechet_distance_from_stats", "inception_score",
     "kernel_audio_distance", "kl_divergence", "median_pairwise_distance", "per_class_mean",
     "trace_sqrt_product",

@@ -59,3 +59,198 @@ def bootstrap_ci(statistic, *data, n_resamples: int = 1000, seed: int = 0,
 
 def _mean(values) -> float:
     return float(np.mean(np.asarray(values, dtype=np.float64)))
+
+
+# --------------------------------------------------------------------------- cluster bootstrap
+# Rao & Wu (1988) rescaled bootstrap for a stratified cluster sample: strata are classes,
+# clusters (primary units) are conditioning images. In each stratum with n_h >= 2 units,
+# draw n_h - 1 units with replacement; a unit drawn r times gets weight r * n_h / (n_h - 1)
+# and every row (clip) of the unit carries it. The rescaling makes the bootstrap variance of
+# a stratified mean equal the unbiased between-unit estimate (a plain n_h-of-n_h redraw is
+# low by (n_h - 1) / n_h: half the variance with 2 images per class). The unit totals already
+# hold the within-image (clip) noise, so clips are not redrawn a second time (that would
+# count it twice: Davison & Hinkley 1997, sec. 3.8). With 2-8 images per class the design has
+# few degrees of freedom (images - classes = 70 on a full run), so the percentile interval is
+# widened about the estimate by t_df / z, the survey rule (R survey's degf, Stata svy); the
+# coverage study in docs/statistics.md (scripts/ci_coverage.py) shows what each step buys.
+CLUSTER_METHOD = "rescaled stratified cluster bootstrap (Rao-Wu), percentile widened by t(df)/z"
+_CHUNK = 50  # weights are drawn 50 resamples at a time (fixed, so the draws depend on the seed only)
+
+
+class ClusterDesign:
+    """Rows (clips) grouped into units (images) inside strata (classes), for resampling.
+
+    ``strata``: one label per row (None: one stratum). ``clusters``: one unit id per row
+    (None: every row is its own unit, i.e. i.i.d. rows within strata). Unit ids are read
+    within a stratum, so the same id in two classes names two units. A stratum with a
+    single unit cannot show between-unit variation: its rows become the units there.
+
+    >>> d = ClusterDesign(["a", "a", "a", "b", "b"], ["x", "x", "y", "z", "z"])
+    >>> d.n_units, d.unit_of_row.tolist(), d.unit
+    (4, [0, 0, 1, 2, 3], 'image within class')
+    """
+
+    def __init__(self, strata=None, clusters=None, n: int | None = None):
+        lengths = {len(x) for x in (strata, clusters) if x is not None} | ({n} if n is not None else set())
+        if len(lengths) != 1:
+            raise ValueError(f"strata, clusters and n must agree on the number of rows, got lengths {sorted(lengths)}")
+        self.n = lengths.pop()
+        if self.n < 1:
+            raise ValueError("a design needs at least one row")
+        strata = [None] * self.n if strata is None else [str(s) for s in strata]
+        self.iid = clusters is None
+        keys = list(range(self.n)) if clusters is None else [str(c) for c in clusters]
+        per_stratum: dict = {}
+        for row, (s, k) in enumerate(zip(strata, keys)):
+            per_stratum.setdefault(s, {}).setdefault(k, []).append(row)
+        self.unit_of_row = np.empty(self.n, dtype=np.int64)
+        self.strata_units: list[np.ndarray] = []   # unit indices of each stratum
+        self.stratum_share = []                     # rows of the stratum / all rows
+        self.single_unit_strata = []                # strata whose rows became the units
+        units = 0
+        for s, groups in per_stratum.items():
+            if len(groups) == 1 and not self.iid:
+                self.single_unit_strata.append(s)
+                groups = {row: [row] for rows in groups.values() for row in rows}
+            for rows in groups.values():
+                self.unit_of_row[rows] = units
+                units += 1
+            self.strata_units.append(np.arange(units - len(groups), units))
+            self.stratum_share.append(sum(map(len, groups.values())) / self.n)
+        self.n_units = units
+        self.unit_size = np.bincount(self.unit_of_row, minlength=units).astype(np.float64)
+        self.df = max(1, self.n_units - len(self.strata_units))  # design degrees of freedom
+        self.unit = "clip within class (no image ids: clips resampled as independent)" if self.iid \
+            else "image within class"
+
+    def record(self, seed: int, n_resamples: int, confidence: float = 0.95) -> dict:
+        """How an interval on this design was drawn (goes into each entry as ``ci_method``)."""
+        out = {"name": CLUSTER_METHOD, "unit": self.unit, "strata": len(self.strata_units),
+               "units": self.n_units, "df": self.df, "seed": seed, "n_resamples": n_resamples, "confidence": confidence}
+        if self.single_unit_strata and not self.iid:
+            out["single_image_strata"] = f"{len(self.single_unit_strata)} class(es) with one image: clips resampled"
+        return out
+
+    def unit_weights(self, n_resamples: int, seed: int = 0):
+        """Yield (b, n_units) arrays of Rao-Wu weights, b <= 50, ``n_resamples`` rows in all, seeded."""
+        rng = np.random.default_rng(seed)
+        for start in range(0, n_resamples, _CHUNK):
+            b = min(_CHUNK, n_resamples - start)
+            w = np.ones((b, self.n_units))
+            for units in self.strata_units:
+                k = len(units)
+                if k >= 2:
+                    w[:, units] = rng.multinomial(k - 1, np.full(k, 1.0 / k), size=b) * (k / (k - 1))
+            yield w
+
+    def row_weights(self, n_resamples: int, seed: int = 0):
+        """As :meth:`unit_weights`, expanded to one weight per row: (b, n) arrays."""
+        for w in self.unit_weights(n_resamples, seed):
+            yield w[:, self.unit_of_row]
+
+
+def stratified_means(values, design: ClusterDesign, n_resamples: int = 1000, seed: int = 0) -> np.ndarray:
+    """Bootstrap distribution of the mean of ``values`` (one per row) on ``design``.
+
+    Each resample is sum_h share_h * (weighted mean of stratum h), with the class shares
+    fixed as the plan fixes them; with unit weights 1 it is the plain mean of ``values``.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if values.shape != (design.n,) or not np.all(np.isfinite(values)):
+        raise ValueError(f"values must be {design.n} finite numbers, one per row of the design")
+    sums = np.bincount(design.unit_of_row, weights=values, minlength=design.n_units)
+    out = []
+    for w in design.unit_weights(n_resamples, seed):
+        total = np.zeros(len(w))
+        for units, share in zip(design.strata_units, design.stratum_share):
+            total += share * (w[:, units] @ sums[units]) / (w[:, units] @ design.unit_size[units])
+        out.append(total)
+    return np.concatenate(out)
+
+
+def cluster_bootstrap_ci(values, strata=None, clusters=None, n_resamples: int = 1000, seed: int = 0,
+                         confidence: float = 0.95) -> tuple[float, float]:
+    """Percentile interval of a mean of per-clip ``values``, resampling ``clusters`` (images)
+    within ``strata`` (classes) by the rescaled bootstrap; None for either falls back to one
+    stratum / independent clips. Deterministic for a given ``seed``.
+
+    Clips of one image share its conditioning, so their scores move together; the interval
+    is wider than an i.i.d. one exactly when they do:
+
+    >>> rng = np.random.default_rng(0)
+    >>> image = np.repeat(np.arange(20), 30)                  # 20 images x 30 clips
+    >>> values = rng.normal(size=20)[image] + 0.1 * rng.normal(size=600)
+    >>> iid = cluster_bootstrap_ci(values, n_resamples=300)
+    >>> clustered = cluster_bootstrap_ci(values, clusters=image, n_resamples=300)
+    >>> round((clustered[1] - clustered[0]) / (iid[1] - iid[0]), 1)
+    5.8
+    """
+    _check_resampling(n_resamples, confidence)
+    values = np.asarray(values, dtype=np.float64)
+    design = ClusterDesign(strata, clusters, n=len(values))
+    distribution = stratified_means(values, design, n_resamples, seed)
+    return interval(float(values.mean()), distribution, design.df, confidence)
+
+
+def widening(df: float, confidence: float = 0.95) -> float:
+    """t_df / z at ``confidence``: how much a normal-theory interval widens for ``df``.
+
+    >>> round(widening(70), 4), widening(float("inf"))
+    (1.0176, 1.0)
+    """
+    from scipy import stats
+
+    q = 1.0 - (1.0 - confidence) / 2.0
+    return 1.0 if not np.isfinite(df) else float(stats.t.ppf(q, df) / stats.norm.ppf(q))
+
+
+def interval(value: float, distribution, df: float = np.inf, confidence: float = 0.95,
+             recentre: bool = False) -> tuple[float, float]:
+    """The interval reported from a bootstrap ``distribution`` of a statistic whose value is ``value``.
+
+    Percentile quantiles, each distance from ``value`` widened by :func:`widening` (``df``).
+    ``recentre=True`` (set-level statistics, FD and KAD) first shifts the distribution by
+    its bias estimate ``mean - value``: resampled sets hold duplicate clips, which inflate a
+    biased statistic such as FD, so the raw percentile interval can lie wholly above the
+    value. Re-centred, the interval is one for the statistic's expected value at this set
+    size (the quantity two same-size runs compare), and it holds ``value``.
+
+    >>> interval(10.0, [11.0, 12.0, 13.0, 14.0, 15.0], confidence=0.5)  # percentile: above the value
+    (12.0, 14.0)
+    >>> interval(10.0, [11.0, 12.0, 13.0, 14.0, 15.0], confidence=0.5, recentre=True)
+    (9.0, 11.0)
+    """
+    dist = np.asarray(distribution, dtype=np.float64)
+    if dist.ndim != 1 or dist.size < 2 or not np.all(np.isfinite(dist)):
+        raise ValueError("the bootstrap distribution must hold at least 2 finite values")
+    if recentre:
+        dist = dist - (dist.mean() - value)
+    alpha = (1.0 - confidence) / 2.0
+    low, high = np.quantile(dist, [alpha, 1.0 - alpha])
+    f = widening(df, confidence)
+    return float(value - f * (value - low)), float(value + f * (high - value))
+
+
+def two_sided_p(value: float, distribution, df: float = np.inf, recentre: bool = False) -> float:
+    """Bootstrap p-value of "the statistic is 0", consistent with :func:`interval`.
+
+    The share of the (re-centred, widened) distribution on the far side of 0, doubled, with
+    the +1 of a Monte Carlo test: p < 1 - confidence exactly when 0 falls outside the
+    interval (up to the quantile interpolation). A ``value`` of 0 gives 1.
+
+    >>> two_sided_p(2.0, [1.0, 1.5, 2.0, 2.5, 3.0]), two_sided_p(0.0, [0.0] * 5)
+    (0.3333333333333333, 1.0)
+    """
+    dist = np.asarray(distribution, dtype=np.float64)
+    if recentre:
+        dist = dist - (dist.mean() - value)
+    dist = value + widening(df) * (dist - value)
+    extreme = min(int((dist <= 0).sum()), int((dist >= 0).sum()))
+    return float(min(1.0, 2.0 * (extreme + 1) / (dist.size + 1)))
+
+
+def _check_resampling(n_resamples, confidence) -> None:
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must lie in (0, 1), got {confidence}")
+    if isinstance(n_resamples, bool) or int(n_resamples) != n_resamples or n_resamples < 2:
+        raise ValueError(f"n_resamples must be an integer >= 2, got {n_resamples}")

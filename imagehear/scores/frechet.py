@@ -199,3 +199,25 @@ def frechet_distance_from_embeddings(x, y, names=("first", "second")) -> float:
     if x.shape[1] != y.shape[1]:
         raise ValueError(f"x and y must have the same embedding size, got {x.shape[1]} and {y.shape[1]}")
     return frechet_distance_from_stats(GaussianStats.from_embeddings(x), GaussianStats.from_embeddings(y), names)
+
+
+def weighted_moments(x, weights) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and covariance of the rows of ``x``, row i counted ``weights[i]`` times.
+
+    For integer weights this equals ``np.cov`` of the rows repeated that often (the
+    divisor is total weight - 1), without copying them: a bootstrap resample of clips is
+    a weight per clip (real-valued for the rescaled cluster bootstrap).
+
+    >>> x = np.array([[0.0, 1.0], [2.0, 0.0], [4.0, 5.0]])
+    >>> mean, cov = weighted_moments(x, [2, 0, 1])
+    >>> bool(np.allclose(cov, np.cov(x[[0, 0, 2]], rowvar=False))), mean.tolist()
+    (True, [1.3333333333333333, 2.3333333333333335])
+    """
+    x = np.asarray(x, dtype=np.float64)
+    w = np.asarray(weights, dtype=np.float64)
+    total = w.sum()
+    if w.shape != (len(x),) or total <= 1:
+        raise ValueError(f"weights must be one per row with a total above 1, got shape {w.shape}, total {total}")
+    mean = w @ x / total
+    centred = x - mean
+    return mean, (centred * w[:, None]).T @ centred / (total - 1)

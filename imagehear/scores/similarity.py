@@ -1,5 +1,6 @@
-"""Embedding-similarity scores: CLIP score (audio vs its conditioning image) and CLAP score
-(audio vs the text embedding of its class name), plus per-class grouping.
+"""Embedding-similarity scores: CLIP score (audio vs its conditioning image, or the mean over
+the frames of its conditioning video) and CLAP score (audio vs the text embedding of its
+class name), plus per-class grouping.
 """
 from __future__ import annotations
 
@@ -42,6 +43,34 @@ def clip_score(audio_emb, image_emb) -> SimilarityResult:
     audio = as_matrix(audio_emb, "audio_emb")
     image = as_matrix(image_emb, "image_emb")
     return _cosine_score(audio, image, "audio_emb", "image_emb")
+
+
+def clip_score_frames(audio_emb, frame_emb) -> SimilarityResult:
+    """CS over frames: clip i scores 100 x the mean over its frames f of cosine(audio_i, frame_if);
+    the value is the mean over clips (the Im2Wav paper's CS for videos).
+
+    ``frame_emb`` holds one (F_i, D) array per clip (F_i >= 1; a (D,) row is one frame). A
+    clip with one frame scores exactly what :func:`clip_score` gives its pair.
+
+    >>> audio = [[1.0, 0.0], [0.0, 1.0]]
+    >>> frames = [[[1.0, 0.0], [1.0, 1.0]], [[0.0, -3.0]]]   # two frames, then one
+    >>> r = clip_score_frames(audio, frames)
+    >>> round(r.value, 4), np.round(r.per_sample, 4).tolist()
+    (-7.3223, [85.3553, -100.0])
+    """
+    audio = _unit_rows(as_matrix(audio_emb, "audio_emb"), "audio_emb")
+    frame_emb = list(frame_emb)
+    if len(frame_emb) != audio.shape[0]:
+        raise ValueError(f"frame_emb has {len(frame_emb)} clips but audio_emb has {audio.shape[0]} rows")
+    per_sample = np.empty(audio.shape[0])
+    for i, frames in enumerate(frame_emb):
+        name = f"frame_emb[{i}]"
+        frames = as_matrix(np.atleast_2d(np.asarray(frames, dtype=np.float64)), name)
+        if frames.shape[1] != audio.shape[1]:
+            raise ValueError(f"{name} has {frames.shape[1]}-d rows but audio_emb has {audio.shape[1]}-d rows")
+        # the same operations as clip_score, row by row: one frame gives clip_score's value bit for bit
+        per_sample[i] = (100.0 * (audio[i][None] * _unit_rows(frames, name)).sum(axis=1)).mean()
+    return SimilarityResult(float(per_sample.mean()), per_sample)
 
 
 def clap_score(audio_emb, text_emb, labels=None) -> SimilarityResult:

@@ -33,9 +33,17 @@ def save_checkpoint(state: dict, backbone: str, weights_dir) -> Path:
 
 
 def make_weights_dir(weights_dir, backbones=BACKBONES, size: str = "tiny", seed: int = 0) -> Path:
-    """Write random weights for ``backbones`` into ``weights_dir`` (``size``: tiny or full)."""
+    """Write random weights for ``backbones`` into ``weights_dir`` (``size``: tiny or full).
+
+    The folder gets a ``RANDOM_WEIGHTS`` marker: results scored with it record
+    ``random_init: true`` for every checkpoint, and the leaderboard never ranks them.
+    """
+    from imagehear.weights import RANDOM_MARKER
+
     weights_dir = Path(weights_dir)
     weights_dir.mkdir(parents=True, exist_ok=True)
+    (weights_dir / RANDOM_MARKER).write_text("Randomly initialised weights (imagehear.testing): scores made with "
+                                             "them are meaningless and never ranked.\n")
     for name in backbones:
         importlib.import_module(f"imagehear.testing.{name}").write_random_weights(weights_dir, size=size, seed=seed)
     return weights_dir

@@ -12,11 +12,8 @@ and <= 1e-5 relative to their max abs value.
 """
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
 import sys
-import types
 import zipfile
 
 import pytest
@@ -38,47 +35,6 @@ FILE = REGISTRY["panns"].file_name
 @pytest.fixture(scope="session")
 def panns_backbone(weights_dir):
     return panns.load(weights_dir)
-
-
-@pytest.fixture(scope="session")
-def upstream_models(tmp_path_factory):
-    """panns_inference/models.py (and the pytorch_utils.py it imports relatively), run as modules of
-    a stand-in package; the real package's __init__ and config.py never run. Returns (module, record)."""
-    home = tmp_path_factory.mktemp("home")
-    calls = []
-    folder = importlib.util.find_spec("panns_inference").submodule_search_locations[0]  # runs no code
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("HOME", str(home))  # where config.py would put panns_data/class_labels_indices.csv
-        mp.setattr(os, "system", lambda command: calls.append(command) or 1)
-        package = types.ModuleType("_panns_upstream")
-        package.__path__ = [folder]
-        mp.setitem(sys.modules, "_panns_upstream", package)
-        spec = importlib.util.spec_from_file_location("_panns_upstream.models", os.path.join(folder, "models.py"))
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return module, {"home": home, "system_calls": calls}
-
-
-@pytest.fixture(scope="session")
-def panns_reference(upstream_models, weights_dir):
-    """Upstream Cnn14 holding our checkpoint's ``model`` dict; ``run(wave) -> (logits, embedding)``."""
-    module, _ = upstream_models
-    model = module.Cnn14(sample_rate=16000, window_size=512, hop_size=160, mel_bins=64, fmin=50, fmax=8000,
-                         classes_num=527)
-    checkpoint = torch.load(weights_dir / FILE, map_location="cpu", weights_only=False)  # our own file
-    model.load_state_dict(checkpoint["model"], strict=True)
-    model.eval()
-    captured = []
-    model.fc_audioset.register_forward_hook(lambda mod, args, out: captured.append(out.detach().clone()))
-
-    def run(wave):
-        captured.clear()
-        with torch.no_grad():
-            out = model(wave)
-        assert torch.allclose(torch.sigmoid(captured[0]), out["clipwise_output"])
-        return captured[0], out["embedding"]
-
-    return run
 
 
 @pytest.fixture(scope="session")

@@ -2,29 +2,36 @@
 
 One server and one browser for the module (start-up is the slow part); each test opens a
 fresh page, and tests that upload remove their files again so the folder stays as built.
+Nothing is written into the repository: screenshots go to a temp folder, unless
+``IMAGEHEAR_SCREENSHOT=PATH`` asks for one there (scripts/leaderboard_screenshot.py makes
+the docs' picture on purpose).
 """
 from __future__ import annotations
 
 import json
+import os
 import socket
 from pathlib import Path
 
 import pytest
 
+from imagehear.leaderboard.views import Leaderboard
+
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[2]
-SCREENSHOT = REPO / "docs" / "leaderboard.png"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 # Markdown and HTML entities in an (accepted) name must appear as typed, not rendered.
 MARKUP_NAME = "delta **bold** &amp; [x](https://e.org)"
 XSS_NAME = '<img src=x onerror="window.__xss=1"><script>window.__xss=1</script>'
 WAIT_MS = 20_000
+RANKED = "#ranked-table [role=row].virtual-row"
+UNRANKED = "#unranked-table [role=row].virtual-row"
 
 pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium at /usr/bin/chromium "
                        "(`make browser` or `apt-get install chromium`)"),
-    pytest.mark.timeout(120),
+    pytest.mark.timeout(180),
     # gradio 6.31's own pandas calls warn under pandas 3; not ours to fix
     pytest.mark.filterwarnings("ignore::Warning:gradio.queueing"),
 ]
@@ -36,18 +43,28 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _tracked_state() -> dict:
+    """(mtime, size) of the repository files the app or this test could write: pictures under
+    docs/ (the old test overwrote docs/leaderboard.png) and the Space folder."""
+    files = [*(REPO / "docs").rglob("*.png"), *(p for p in (REPO / "space").rglob("*") if p.is_file())]
+    return {str(p.relative_to(REPO)): (p.stat().st_mtime_ns, p.stat().st_size) for p in files}
+
+
 @pytest.fixture(scope="module")
 def results_dir(tmp_path_factory, results_factory, write_results_file) -> Path:
     folder = tmp_path_factory.mktemp("browser") / "results"
     write_results_file(folder, results_factory(name="alpha-gen", accuracy=35.0, clip_score=10.5), "alpha.json")
     write_results_file(folder, results_factory(name="beta-gen", accuracy=55.5, clip_score=7.25, kl=2.1), "beta.json")
     write_results_file(folder, results_factory(name=MARKUP_NAME, accuracy=30.0, clip_score=12.5), "delta.json")
+    write_results_file(folder, results_factory(name="gamma-gen", accuracy=42.0, complete=False, n_samples=1800),
+                       "gamma.json")
     return folder
 
 
 @pytest.fixture(scope="module")
-def app_url(results_dir, tmp_path_factory):
+def app_url(results_dir, tmp_path_factory, accepted):
     """The app served in this process on 127.0.0.1 (analytics off, no share link), closed after."""
+    before = _tracked_state()
     mp = pytest.MonkeyPatch()
     mp.setenv("GRADIO_ANALYTICS_ENABLED", "False")
     # uploads land in a test temp dir, not /tmp/gradio (read when gradio is first imported)
@@ -55,12 +72,13 @@ def app_url(results_dir, tmp_path_factory):
     from imagehear.leaderboard.app import launch
 
     port = _free_port()
-    demo = launch(results_dir, port=port, host="127.0.0.1", block=False)
+    demo = launch(results_dir, port=port, host="127.0.0.1", block=False, board=Leaderboard(results_dir, accepted))
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
         demo.close()
         mp.undo()
+    assert _tracked_state() == before, "the browser test wrote into tracked files"
 
 
 @pytest.fixture(scope="module")
@@ -93,33 +111,37 @@ def page(browser, app_url):
 
     page.route("**/*", guard)
     page.goto(app_url)
-    page.locator(ROWS).first.wait_for(timeout=WAIT_MS)
+    page.locator(RANKED).first.wait_for(timeout=WAIT_MS)
     yield page
     context.close()
 
 
-ROWS = "#leaderboard-table [role=row].virtual-row"
 # Cell texts of one column in the order the user sees them (rows are absolutely positioned).
 _COLUMN_JS = """([sel, col]) => [...document.querySelectorAll(sel)]
     .sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top)
     .map(r => r.querySelector(`[role=gridcell][data-col="${col}"]`)?.innerText.trim() ?? '')"""
 
 
-def column(page, index: int = 0) -> list[str]:
-    """Text of one column of the leaderboard table, top to bottom."""
-    return page.evaluate(_COLUMN_JS, [ROWS, index])
+def column(page, index: int = 0, rows: str = RANKED) -> list[str]:
+    """Text of one column of a table, top to bottom."""
+    return page.evaluate(_COLUMN_JS, [rows, index])
 
 
-def wait_column(page, expected_first: str, index: int = 0) -> list[str]:
+def header_index(page, title: str, table: str = "#ranked-table") -> int:
+    return page.locator(f"{table} th").evaluate_all("hs => hs.map(h => h.title)").index(title)
+
+
+def wait_column(page, expected_first: str, index: int = 0, rows: str = RANKED) -> list[str]:
     """Wait until the column's top cell reads ``expected_first``; return the column."""
     page.wait_for_function(f"args => ({_COLUMN_JS})(args)[0] === args[2]",
-                           arg=[ROWS, index, expected_first], timeout=WAIT_MS)
-    return column(page, index)
+                           arg=[rows, index, expected_first], timeout=WAIT_MS)
+    return column(page, index, rows)
 
 
-def wait_rows(page, n: int) -> None:
-    page.wait_for_function("([sel, n]) => document.querySelectorAll(sel).length === n", arg=[ROWS, n],
+def wait_contains(page, text: str, index: int = 1, rows: str = RANKED) -> list[str]:
+    page.wait_for_function(f"args => ({_COLUMN_JS})(args).includes(args[2])", arg=[rows, index, text],
                            timeout=WAIT_MS)
+    return column(page, index, rows)
 
 
 def upload(page, path: Path) -> str:
@@ -133,66 +155,55 @@ def upload(page, path: Path) -> str:
     return status.input_value()
 
 
-def test_table_shows_rows_in_accuracy_order(page):
-    models = column(page)
-    # accuracy 55.5, reported 49.14, 35.0, 30.0, then the CS-only reported rows
-    assert models[:4] == ["beta-gen", "Im2Wav", "alpha-gen", MARKUP_NAME]
-    assert sorted(models[4:]) == ["CLIPSonic-IQ", "Im2Wav", "V2A-Mapper"]
-    sources = column(page, 1)
-    assert sources[0] == "recomputed (protocol v1)"
-    assert sources[1] == "reported in Im2Wav paper (Sheffer & Adi, ICASSP 2023), not re-computed"
-    assert page.locator("#leaderboard-table strong").count() == 0  # the ** name was not rendered bold
-    assert "Only rows marked" in page.inner_text("body")
+def test_ranking_and_unranked_table(page, tmp_path):
+    assert column(page, 1) == ["beta-gen", "alpha-gen", MARKUP_NAME]  # accuracy 55.5, 35.0, 30.0
+    assert column(page, 0) == ["1", "2", "3"]  # rank groups: the paired test separates them
+    unranked = column(page, 0, UNRANKED)
+    why = dict(zip(unranked, column(page, 1, UNRANKED)))
+    assert why["gamma-gen"] == "incomplete: 1800 of 3600 planned clips"  # 42.0 would rank 2nd: it is not ranked
+    assert "gamma-gen" not in column(page, 1)
+    assert {"Im2Wav", "CLIPSonic-IQ", "V2A-Mapper"} <= set(unranked)
+    assert page.locator("#ranked-table strong, #unranked-table strong").count() == 0  # ** not rendered bold
+    body = page.inner_text("body")
+    assert "The ranking holds only results that are comparable" in body
+    assert "Rank groups by accuracy" in page.locator("#ranking-note textarea").input_value()
     assert page.outside_requests == []
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    shot = Path(os.environ.get("IMAGEHEAR_SCREENSHOT") or tmp_path / "leaderboard.png")
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
 
 
 def test_sort_control_reorders(page):
     page.locator("#sort-by input").click()
     page.get_by_role("option", name="CS", exact=True).click()
-    by_cs = wait_column(page, MARKUP_NAME)  # CS 12.5 is the best
-    assert by_cs[:3] == [MARKUP_NAME, "V2A-Mapper", "CLIPSonic-IQ"]
-
-
-def test_header_menu_sorts_numerically_in_the_browser(page):
-    assert column(page)[0] == "beta-gen"  # default: accuracy
-    cs = header_sort(page, "CS", "Sort descending")
-    assert wait_column(page, MARKUP_NAME)[0] == MARKUP_NAME  # CS 12.5
-    values = [float(v) for v in column(page, cs) if v]
-    # numeric, not text order (as text "9.843" > "12.5")
-    assert values == sorted(values, reverse=True) and len(values) == 7, values
-
-
-def header_sort(page, title: str, action: str) -> int:
-    """Sort the table with a column header's menu; return that column's index."""
-    titles = page.locator("#leaderboard-table th").evaluate_all("hs => hs.map(h => h.title)")
-    header = page.locator(f"#leaderboard-table th[title='{title}']")
-    header.hover()  # the menu button shows on hover
-    header.locator("button[aria-label='Open cell menu']").click()
-    page.get_by_text(action, exact=True).click()
-    return titles.index(title)
+    assert wait_column(page, MARKUP_NAME, 1) == [MARKUP_NAME, "alpha-gen", "beta-gen"]  # CS 12.5, 10.5, 7.25
+    cs = header_index(page, "CS", "#unranked-table")
+    values = [float(v) for v in column(page, cs, UNRANKED) if v]
+    assert values == sorted(values, reverse=True) and values[0] == 11.95  # numeric, not text order
 
 
 def test_search_and_hide_reported(page):
     page.get_by_label("Search models").fill("im2")
-    wait_rows(page, 2)
-    assert column(page) == ["Im2Wav", "Im2Wav"]
+    page.wait_for_function("sel => document.querySelectorAll(sel).length === 2", arg=UNRANKED, timeout=WAIT_MS)
+    assert column(page, 0, UNRANKED) == ["Im2Wav", "Im2Wav"]
     page.get_by_label("Search models").fill("")
     page.get_by_label("Show numbers reported in papers").uncheck()
-    wait_rows(page, 3)
-    assert set(column(page, 1)) == {"recomputed (protocol v1)"}
+    page.wait_for_function("sel => document.querySelectorAll(sel).length === 1", arg=UNRANKED, timeout=WAIT_MS)
+    assert column(page, 0, UNRANKED) == ["gamma-gen"]
 
 
-def test_bad_uploads_are_refused_and_markup_is_inert(page, tmp_path, results_dir, results_factory):
+def test_refused_upload_shows_every_reason_and_markup_is_inert(page, tmp_path, results_dir, results_factory):
     before = sorted(p.name for p in results_dir.rglob("*.json"))
     bad = results_factory(name="bad-gen")
     bad["protocol"] = "v0"
     bad["metrics"]["accuracy"]["value"] = 140.0
+    bad["metrics"]["clip_score"]["value"] = 9.0  # a hand edit the per-sample values contradict
     (tmp_path / "bad.json").write_text(json.dumps(bad))
     status = upload(page, tmp_path / "bad.json")
-    assert status.startswith("Refused bad.json: 2 problems")
+    assert status.startswith("Refused bad.json: 4 problems")
     assert "protocol: must be 'v1'" in status and "metrics.accuracy.value: 140.0 is outside 0…100" in status
+    assert "metrics.clip_score.ci95: must satisfy lo <= value <= hi" in status
+    assert "metrics.clip_score.value: 9.0 does not follow from the per-sample values" in status
 
     (tmp_path / "xss.json").write_text(json.dumps(results_factory(name=XSS_NAME)))
     status = upload(page, tmp_path / "xss.json")
@@ -203,15 +214,22 @@ def test_bad_uploads_are_refused_and_markup_is_inert(page, tmp_path, results_dir
     assert sorted(p.name for p in results_dir.rglob("*.json")) == before  # nothing stored
 
 
-def test_good_upload_adds_a_row(page, tmp_path, results_dir, results_factory):
+def test_comparable_upload_is_ranked_and_partial_one_is_not(page, tmp_path, results_dir, results_factory):
     (tmp_path / "good.json").write_text(json.dumps(results_factory(name="omega-gen", accuracy=61.0)))
+    (tmp_path / "part.json").write_text(json.dumps(results_factory(name="part-gen", accuracy=70.0, complete=False,
+                                                                   n_samples=120)))
     try:
         status = upload(page, tmp_path / "good.json")
         assert status.startswith("Accepted good.json: omega-gen saved as omega-gen-2026-12-01-"), status
+        assert status.endswith(", ranked.")
+        status = upload(page, tmp_path / "part.json")
+        assert status.endswith(", in the unranked table: incomplete: 120 of 3600 planned clips."), status
         page.get_by_role("tab", name="Leaderboard").click()
-        assert wait_column(page, "omega-gen")[1] == "beta-gen"
+        assert wait_column(page, "omega-gen", 1)[:2] == ["omega-gen", "beta-gen"]  # 61.0 tops the ranking
+        assert "part-gen" not in column(page, 1)  # 70.0, but 120 clips: unranked
+        assert wait_column(page, "part-gen", 0, UNRANKED)[0] == "part-gen"
     finally:
-        for path in results_dir.glob("omega-gen-*.json"):
+        for path in [*results_dir.glob("omega-gen-*.json"), *results_dir.glob("part-gen-*.json")]:
             path.unlink()
 
 
@@ -222,6 +240,7 @@ def test_model_panel_shows_per_class_charts_and_config(page):
     summary = page.locator("#model-summary textarea")
     page.wait_for_function("el => el.value.startsWith('beta-gen: protocol v1')", arg=summary.element_handle(),
                            timeout=WAIT_MS)
+    assert summary.input_value().endswith("; ranked")
     for plot in ("#per-class-accuracy", "#per-class-cs"):
         page.locator(f"{plot} canvas, {plot} svg.marks").first.wait_for(timeout=WAIT_MS)
     assert '"passt": 32000' in page.inner_text("body")

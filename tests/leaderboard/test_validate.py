@@ -129,6 +129,7 @@ def test_set_level_ci_may_exclude_the_value_and_kad_may_omit_it(results_factory)
     data["environment"]["weights"]["vggish"] = {"sha256": "d" * 64}
     data["metrics"]["kad"] = {"value": -0.01, "ci95_note": "omitted above 4000 clips"}
     data["metrics"]["kl"].update(value=-0.0004, ci95=[-0.0005, -0.0003])
+    del data["per_sample"]  # the values are edited by hand here: the per-sample check would refuse them
     assert validate_results(data) == []
 
 
@@ -140,3 +141,88 @@ def test_validator_requires_the_hash_of_every_weight_a_metric_reads(results_fact
     data["metrics"]["fad"] = {"error": "ValueError: singular"}
     data["environment"]["weights"]["vggish"] = {"sha256": "d" * 64}
     assert "metrics.fad: failed when it was computed" in validate_results(data)[0]
+
+
+# --- the headlines must follow from the file's own per-sample values (a hand-edited file does not) ---
+def _edit_value(d):
+    d["metrics"]["accuracy"]["value"] = 41.0
+    d["metrics"]["accuracy"]["ci95"] = [39.5, 42.5]
+
+
+def _edit_per_class(d):
+    d["metrics"]["clip_score"]["per_class"]["Dog"] += 0.5
+
+
+def _edit_values_behind_the_headline(d):
+    d["per_sample"]["columns"]["clip_score"][0] += 1.0
+
+
+def _drop_rows(d):
+    block = d["per_sample"]
+    for key in ("file", "label", "unit"):
+        block[key] = block[key][:-1]
+    block["columns"] = {k: v[:-1] for k, v in block["columns"].items()}
+    block["n"] -= 1
+
+
+def _swap_images(d):
+    units = d["per_sample"]["unit"]
+    first_dog = next(i for i, u in enumerate(units) if u.startswith("dog"))
+    units[first_dog] = units[first_dog + 1] if units[first_dog + 1] != units[first_dog] else units[first_dog + 2]
+
+
+def _bad_format(d):
+    d["per_sample"]["columns"]["clip_score"][3] = "9.5"
+
+
+EDITS = [
+    (_edit_value, "metrics.accuracy.value: 41.0 does not follow from the per-sample values (40); the file was "
+                  "edited after evaluate wrote it"),
+    (_edit_per_class, "metrics.clip_score.per_class: 'Dog' do not follow from the per-sample values"),
+    (_edit_values_behind_the_headline, "metrics.clip_score.value: 8.0 does not follow from the per-sample values"),
+    (_drop_rows, "per_sample: holds 3599 clips, n_samples says 3600"),
+    (_swap_images, "complete: true, but per_sample does not use each image as often as the plan does"),
+    (_bad_format, "per_sample.columns.clip_score: holds a value that is not a finite number or null"),
+]
+
+
+@pytest.mark.parametrize("edit,expected", EDITS, ids=[e.__name__ for e, _ in EDITS])
+def test_numbers_that_do_not_follow_from_the_per_sample_values_are_refused(results_factory, edit, expected):
+    data = results_factory()
+    assert validate_results(data) == []
+    edit(data)
+    reasons = validate_results(data)
+    assert any(r.startswith(expected) for r in reasons), reasons
+
+
+def test_a_file_without_per_sample_values_is_valid_but_never_ranked(results_factory, accepted):
+    from imagehear.leaderboard.rules import unranked_reasons
+
+    data = results_factory()
+    del data["per_sample"]
+    assert validate_results(data) == []
+    assert unranked_reasons(data, accepted) == [
+        "no per-sample values: its headlines cannot be checked (re-run image-hear evaluate)"]
+    data = results_factory()
+    del data["per_sample"]["columns"]["clip_score"]
+    assert unranked_reasons(data, accepted) == ["clip_score: no per-sample values to check the headline"]
+
+
+def test_malformed_reference_set_and_skipped_are_refused(results_factory):
+    data = results_factory(kl=2.0)
+    data["reference_set"] = {"n_files": 0, "sha256": "xyz"}
+    data["skipped"] = "none"
+    assert validate_results(data) == [
+        "skipped: must be a list, got str",
+        "reference_set.n_files: must be a positive integer, got 0",
+        "reference_set.sha256: must be 64 lowercase hex digits, got 'xyz'"]
+
+
+def test_ci_bounds_may_pass_the_value_range_but_must_be_finite(results_factory):
+    """evaluate's intervals of a few clips (or bias-corrected FD ones) can reach below 0: accepted."""
+    data = results_factory()
+    data["metrics"]["fad"] = {"value": 5e-05, "ci95": [-4e-05, 1.2e-04]}
+    data["environment"]["weights"]["vggish"] = {"sha256": "d" * 64}
+    assert validate_results(data) == []
+    data["metrics"]["fad"]["ci95"] = [None, 1.0]
+    assert validate_results(data) == ["metrics.fad.ci95[0]: must be a finite number, got None"]

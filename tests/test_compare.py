@@ -1,0 +1,119 @@
+"""Model against model: `image-hear compare` and imagehear.compare on synthetic runs written as
+evaluate writes them (entries from pipeline.score, per-sample values from samples.pack)."""
+import copy
+import json
+
+import numpy as np
+import pytest
+
+from imagehear import compare, pipeline, protocol, samples
+from imagehear.cli import main
+from imagehear.metrics.entries import MetricInputs
+
+PLAN = protocol.generation_plan(per_class=12)  # 360 clips, all 100 images, 30 classes
+IMAGE_INDEX = np.unique([r.image for r in PLAN], return_inverse=True)[1]
+NAMES = ["clip_score", "accuracy", "kl", "fd_passt", "kad"]
+VERDICTS = {compare.A_BETTER, compare.B_BETTER, compare.TIE}
+
+
+def synthetic_run(model_seed: int, match: float, shift: float = 0.0):
+    """A run's results dict, its per-clip PaSST embeddings and the reference's. ``match``: how
+    much of the image vector the audio embedding carries; ``shift``: an offset of the embeddings."""
+    world = np.random.default_rng(0)   # the benchmark: images, reference audio
+    image_vecs = world.normal(size=(100, 16))
+    ref_emb, ref_logits = world.normal(size=(len(PLAN), 8)), world.normal(size=(len(PLAN), 527))
+    rng = np.random.default_rng(model_seed)
+    per_image = rng.normal(size=(100, 16))  # the model's own take on each image: shared by its clips
+    audio = match * image_vecs[IMAGE_INDEX] + per_image[IMAGE_INDEX] + rng.normal(size=(len(PLAN), 16))
+    gen_emb = rng.normal(size=(len(PLAN), 8)) + shift
+    inputs = MetricInputs(
+        generated={"wav2clip.embedding": list(audio), "clip.image": list(image_vecs[IMAGE_INDEX]),
+                   "passt.logits": list(ref_logits + rng.normal(size=ref_logits.shape)),
+                   "passt.embedding": list(gen_emb)},
+        reference={"passt.logits": list(ref_logits), "passt.embedding": list(ref_emb)},
+        labels=[r.label for r in PLAN], names=[r.file for r in PLAN], pairs=[(i, i) for i in range(len(PLAN))],
+        images=[r.image for r in PLAN])
+    out, columns = pipeline.score(NAMES, inputs)
+    rows = [{"file": r.file, "label": r.label, "image": r.image} for r in PLAN]
+    for column, values in columns.items():
+        for row, value in zip(rows, values):
+            row[column] = value
+    results = {"benchmark": "image_hear", "protocol": "v1", "model": {"name": f"model-{model_seed}"},
+               "metrics": out, "config": {"profile": {"name": "protocol-v1"}, "precision": "fp32"},
+               "environment": {"weights": {"passt": {"sha256": "1" * 64}}}, "per_sample": samples.pack(rows)}
+    return results, gen_emb, ref_emb
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("compare")
+    made = {"a": synthetic_run(1, match=1.0), "a_again": synthetic_run(2, match=1.0),
+            "b_better": synthetic_run(3, match=1.6, shift=0.5)}
+    for key, (results, _, _) in made.items():
+        (root / key).mkdir()
+        (root / key / "results.json").write_text(json.dumps(results, indent=1))
+    return root, made
+
+
+def test_a_distinguishable_pair_and_one_that_is_not(runs, capsys):
+    root, made = runs
+    assert main(["compare", str(root / "a" / "results.json"), str(root / "b_better" / "results.json"), "--json"]) == 0
+    better = json.loads(capsys.readouterr().out)
+    cs = better["metrics"]["clip_score"]
+    assert cs["verdict"] == compare.B_BETTER and cs["ci95"][0] > 0 and cs["p_value"] < 0.01
+    assert cs["difference"] == pytest.approx(made["b_better"][0]["metrics"]["clip_score"]["value"]
+                                             - made["a"][0]["metrics"]["clip_score"]["value"], abs=1e-9)
+    assert "fd_passt" in better["not_compared"] and "kad" in better["not_compared"]  # no embeddings given
+    assert main(["compare", str(root / "a" / "results.json"), str(root / "a_again" / "results.json"), "--json"]) == 0
+    same = json.loads(capsys.readouterr().out)
+    assert same["metrics"]["clip_score"]["verdict"] == compare.TIE
+    assert same["metrics"]["clip_score"]["p_value"] > 0.05
+    for result in (better, same):
+        for name, m in result["metrics"].items():
+            assert m["verdict"] in VERDICTS and m["ci95"][0] <= m["difference"] <= m["ci95"][1], name
+            assert m["method"]["unit"] == "image within class"
+
+
+def test_set_level_metrics_by_joint_resampling():
+    (a, emb_a, ref), (b, emb_b, _), (c, emb_c, _) = synthetic_run(1, 1.0), synthetic_run(3, 1.6, 0.5), \
+        synthetic_run(2, 1.0)
+    def given(x, y):
+        return {n: {"a": list(x), "b": list(y), "reference": list(ref)} for n in ("fd_passt", "kad")}
+    far = compare.compare(a, b, metrics=["fd_passt", "kad"], embeddings=given(emb_a, emb_b), n_resamples_set=40)
+    for name in ("fd_passt", "kad"):
+        assert far["metrics"][name]["verdict"] == compare.A_BETTER  # B is shifted away from the reference
+        assert far["metrics"][name]["method"]["recentred"] is True
+    near = compare.compare(a, c, metrics=["fd_passt", "kad"], embeddings=given(emb_a, emb_c), n_resamples_set=40)
+    assert {m["verdict"] for m in near["metrics"].values()} == {compare.TIE}
+    with pytest.raises(compare.CompareError, match="are not that run's"):
+        compare.compare(a, b, metrics=["kad"], embeddings=given(emb_c, emb_b), n_resamples_set=10)
+
+
+def test_runs_that_must_not_be_compared_are_refused_in_one_line(runs, tmp_path, capsys):
+    root, made = runs
+    a = made["a"][0]
+    cases = {"profile differs": lambda r: r["config"].update(profile={"name": "av-benchmark"}),
+             "passt weights differ": lambda r: r["environment"]["weights"]["passt"].update(sha256="2" * 64),
+             "only in A 1 (accordion/accordion_000.wav)": lambda r: r["per_sample"].update(
+                 file=["x.wav"] + r["per_sample"]["file"][1:]),
+             "per_sample: missing": lambda r: r.pop("per_sample")}
+    for message, edit in cases.items():
+        other = copy.deepcopy(a)
+        edit(other)
+        (tmp_path / "other.json").write_text(json.dumps(other))
+        assert main(["compare", str(root / "a" / "results.json"), str(tmp_path / "other.json")]) == 1
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1 and "Traceback" not in err, err
+    (tmp_path / "deep.json").write_text("[" * 100000 + "]" * 100000)
+    assert main(["compare", str(root / "a" / "results.json"), str(tmp_path / "deep.json")]) == 1
+    assert "not valid JSON" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as usage:
+        main(["compare", str(root / "a" / "results.json")])
+    assert usage.value.code == 2
+
+
+def test_text_output_names_the_verdicts(runs, capsys):
+    root, _ = runs
+    assert main(["compare", str(root / "a" / "results.json"), str(root / "b_better" / "results.json")]) == 0
+    out = capsys.readouterr().out
+    assert "| CLIP score (CS) |" in out and "B better" in out and "not compared: set-level" in out

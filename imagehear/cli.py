@@ -111,6 +111,14 @@ def _cmd_leaderboard(args) -> int:
     return 0
 
 
+def _cmd_publish(args) -> int:
+    from imagehear.publish.command import publish
+
+    print(publish(args.stage, push=args.push, token=args.token, dry_run=args.dry_run, source=args.source,
+                  cache_dir=args.cache_dir, namespace=args.namespace, repo=args.repo))
+    return 0
+
+
 def _frames_arg(value):
     from imagehear.frames import parse_frames
 
@@ -206,6 +214,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--host", default="127.0.0.1")
     p.set_defaults(func=_cmd_leaderboard)
+
+    p = sub.add_parser("publish", help="stage the Hub release (dataset, Spaces, wheel) and optionally push it")
+    p.add_argument("--stage", required=True, metavar="DIR", help="folder to write the release into (new, empty "
+                   "or an earlier stage)")
+    p.add_argument("--push", action="store_true", help="upload the staged repos with huggingface_hub")
+    p.add_argument("--token", help="Hub write token for --push (default: HF_TOKEN)")
+    p.add_argument("--dry-run", action="store_true", help="upload nothing; print the repo ids, files and sizes")
+    p.add_argument("--namespace", default="imagehear", help="Hub user or organisation (default %(default)s)")
+    p.add_argument("--source", help="dataset image source (see `image-hear dataset --help`)")
+    p.add_argument("--cache-dir", help="where downloaded images are kept")
+    p.add_argument("--repo", help="checkout to release (default: the one holding this package)")
+    p.set_defaults(func=_cmd_publish)
     return parser
 
 

@@ -12,14 +12,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from imagehear import __version__
 from imagehear.evaluate_module import reference_kind
 from imagehear.metrics import METRICS
+from imagehear.publish.spaces import FROM_COMMENT, metric_requirements
 
 REPO = Path(__file__).resolve().parent.parent
 HAND_WRITTEN = ("clip_score_audio", "passt_accuracy", "kl", "fad")  # cards with published context
 
 MODULE = '''"""{label}: {short} (image-hear metric registry entry `{name}`)."""
-from imagehear.evaluate_module import module_class
+from imagehear.evaluate_module import module_class  {from_comment}
 
 {cls} = module_class("{name}")
 '''
@@ -28,16 +30,12 @@ from pathlib import Path
 
 from imagehear.metric_app import build_app
 
-app = build_app(str(Path(__file__).resolve().parent), "{label}", reference_kind="{kind}")
+app = build_app(str(Path(__file__).resolve().parent), "{label}", pairing="{pairing}")
 
 if __name__ == "__main__":
     app.launch()
 '''
-REQUIREMENTS = '''# The module is a thin shell over the image-hear library (install it from the project's repository).
-image-hear
-evaluate==0.4.6
-gradio==6.31.0
-'''
+REQUIREMENTS = metric_requirements(__version__)  # the same for the hand-written modules (a test checks)
 CARD = '''---
 title: {label}
 emoji: 📊
@@ -92,7 +90,8 @@ _REFS = {"audio": "references=ref_paths, ", "label": "references=class_names, ",
 
 def files_for(name: str) -> dict[str, str]:
     spec, kind = METRICS[name], reference_kind(name)
-    fields = dict(name=name, label=spec.label, kind=kind, protocol=spec.protocol, lo=spec.valid_range[0],
+    fields = dict(name=name, label=spec.label, kind=kind, from_comment=FROM_COMMENT,
+                  pairing=spec.reference if kind == "audio" else kind, protocol=spec.protocol, lo=spec.valid_range[0],
                   hi=spec.valid_range[1], ci=_CI[spec.ci], refs=_REFS[kind], backbones=", ".join(spec.backbones),
                   cls="".join(p.capitalize() for p in name.split("_")), short=spec.protocol.split(";")[0],
                   direction="Higher is better" if spec.higher_is_better else "Lower is better",

@@ -4,17 +4,16 @@ Settings (Space variables/secrets):
   IMAGEHEAR_RESULTS_REPO  dataset repo holding results.json files (downloaded at start)
   HF_TOKEN                write token: accepted submissions are uploaded to that repo
   IMAGEHEAR_RESULTS_DIR   local folder for the results (default: ./results)
+
+In the Space, ``imagehear/`` lies beside this file: `image-hear publish` unpacks it from the
+release wheel (``pip install image-hear`` would pull torch), and ``python app.py`` puts this
+folder first on ``sys.path``. From a checkout with the package installed (``make install``),
+``python space/app.py`` uses the installed package.
 """
 import os
-import sys
-from pathlib import Path
 
-# A copy of imagehear/ beside app.py (the Space) or an installed package wins; from a
-# checkout (python space/app.py) the package in the parent folder is used.
-sys.path.append(str(Path(__file__).resolve().parent.parent))
-
-from imagehear.leaderboard.app import launch  # noqa: E402
-from imagehear.leaderboard.hub import hub_uploader, sync_results_dir  # noqa: E402
+from imagehear.leaderboard.app import launch
+from imagehear.leaderboard.hub import hub_uploader, sync_results_dir
 
 if __name__ == "__main__":
     results_dir = sync_results_dir(os.environ.get("IMAGEHEAR_RESULTS_DIR", "results"))

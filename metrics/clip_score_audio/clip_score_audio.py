@@ -2,7 +2,7 @@
 import datasets
 import evaluate
 
-from imagehear import api
+from imagehear import api  # From: image-hear==0.1.0
 
 _DESCRIPTION = """CS = 100 x mean cosine similarity between the Wav2CLIP embedding of each generated clip
 (16 kHz, frozen MLP projection on, each clip normalised by its own statistics) and the CLIP ViT-B/32

@@ -2,7 +2,7 @@
 import datasets
 import evaluate
 
-from imagehear import api
+from imagehear import api  # From: image-hear==0.1.0
 
 _DESCRIPTION = """FAD: Frechet distance between Gaussians fitted to VGGish embeddings (torchvggish port of
 Google's weights, 16 kHz, one 128-d embedding per 0.96 s frame, PCA off, final ReLU removed - the

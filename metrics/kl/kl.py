@@ -2,7 +2,7 @@
 import datasets
 import evaluate
 
-from imagehear import api
+from imagehear import api  # From: image-hear==0.1.0
 
 _DESCRIPTION = """KL(ref||gen) = sum_c p_ref (log p_ref - log(p_gen + 1e-6)), with p = softmax over PaSST's 527
 AudioSet logits (passt_s_swa_p16_128_ap476, 32 kHz), per explicit (reference, generated) pair, averaged.

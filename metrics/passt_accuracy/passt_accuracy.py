@@ -2,7 +2,7 @@
 import datasets
 import evaluate
 
-from imagehear import api
+from imagehear import api  # From: image-hear==0.1.0
 
 _DESCRIPTION = """Top-1 accuracy (%) of PaSST (passt_s_swa_p16_128_ap476, 32 kHz, eval mode, hear21passt's
 mel front end) on generated clips: the top class over the 527 AudioSet logits, after removing the 33

@@ -8,8 +8,8 @@ submissions must stay.
 
 >>> print(format_upload(Upload("space", "me/kl", Path("s"), (("app.py", 300), ("kl.py", 2048)))))
 space me/kl  (2 files, 2.3 KiB)
-    300 B  app.py
-  2.0 KiB  kl.py
+      300 B  app.py
+    2.0 KiB  kl.py
 """
 from __future__ import annotations
 

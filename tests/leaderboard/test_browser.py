@@ -61,10 +61,50 @@ def results_dir(tmp_path_factory, results_factory, write_results_file) -> Path:
     return folder
 
 
+def _serve_staged_space(results_dir, tmp_path_factory, accepted):
+    """``python app.py`` of a staged leaderboard Space, in its own venv (tests/release sets
+    IMAGEHEAR_SPACE_DIR and IMAGEHEAR_SPACE_PYTHON), as the Space runs it; yields its URL."""
+    import subprocess
+    import time
+    import urllib.request
+
+    listed = tmp_path_factory.mktemp("accepted") / "accepted_weights.json"
+    listed.write_text(json.dumps({"weights": {n: [{"sha256": s} for s in sorted(v)] for n, v in accepted.items()}}))
+    port = _free_port()
+    env = {**os.environ, "IMAGEHEAR_RESULTS_DIR": str(results_dir), "PORT": str(port),
+           "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_ANALYTICS_ENABLED": "False",
+           "IMAGEHEAR_ACCEPTED_WEIGHTS": str(listed), "GRADIO_TEMP_DIR": str(tmp_path_factory.mktemp("gradio"))}
+    env.pop("IMAGEHEAR_RESULTS_REPO", None)
+    space = Path(os.environ["IMAGEHEAR_SPACE_DIR"])
+    log = open(tmp_path_factory.mktemp("space_log") / "app.log", "w")
+    proc = subprocess.Popen([os.environ["IMAGEHEAR_SPACE_PYTHON"], "app.py"], cwd=space, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    url, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 120
+    try:
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the staged Space did not serve; see {log.name}") from None
+                time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+
+
 @pytest.fixture(scope="module")
 def app_url(results_dir, tmp_path_factory, accepted):
-    """The app served in this process on 127.0.0.1 (analytics off, no share link), closed after."""
+    """The app served in this process on 127.0.0.1 (analytics off, no share link), closed after;
+    or a staged Space in its own venv when IMAGEHEAR_SPACE_DIR is set (tests/release)."""
     before = _tracked_state()
+    if os.environ.get("IMAGEHEAR_SPACE_DIR"):
+        yield from _serve_staged_space(results_dir, tmp_path_factory, accepted)
+        assert _tracked_state() == before, "the browser test wrote into tracked files"
+        return
     mp = pytest.MonkeyPatch()
     mp.setenv("GRADIO_ANALYTICS_ENABLED", "False")
     # uploads land in a test temp dir, not /tmp/gradio (read when gradio is first imported)

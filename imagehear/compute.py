@@ -151,7 +151,7 @@ def _set_interval(statistic, value: float, n_generated: int, n_reference: int, l
     df = min(gen_design.df, ref_design.df)
     low, high = scores.interval(value, dist, df, recentre=True)
     return {"ci95": [max(low, floor), max(high, floor)],
-            "ci_method": {**gen_design.record(seed, n_resamples), "reference_unit": ref_design.unit,
+            "ci_method": {**gen_design.record(seed, n_resamples), "reference_unit": "reference clip, i.i.d.",
                           "recentred": True, "bias_estimate": float(dist.mean() - value)}}
 
 
@@ -163,8 +163,7 @@ def frechet_statistic(gen_clips: list[np.ndarray], ref_clips: list[np.ndarray]):
     ref_owner = np.repeat(np.arange(len(ref_clips)), [len(c) for c in ref_clips])
 
     def statistic(gen_w, ref_w):
-        return np.array([scores.frechet_distance(*scores.weighted_moments(gen, g[gen_owner]),
-                                                 *scores.weighted_moments(ref, r[ref_owner]))
+        return np.array([scores.weighted_frechet_distance(gen, g[gen_owner], ref, r[ref_owner])
                          for g, r in zip(gen_w, ref_w)])
 
     return statistic
@@ -184,9 +183,13 @@ def frechet_entry(gen_clips: list[np.ndarray], ref_clips: list[np.ndarray], seed
                                              len(ref_clips), labels, images, seed, n_resamples, floor=0.0),
              "n_generated": int(len(gen)), "n_reference": int(len(ref)),
              "n_generated_clips": len(gen_clips), "n_reference_clips": len(ref_clips),
-             "rank_generated": int(np.linalg.matrix_rank(np.cov(gen, rowvar=False))) if len(gen) > 1 else 0,
-             "rank_reference": int(np.linalg.matrix_rank(np.cov(ref, rowvar=False))) if len(ref) > 1 else 0}
+             "rank_generated": _covariance_rank(gen), "rank_reference": _covariance_rank(ref)}
     return entry
+
+
+def _covariance_rank(rows: np.ndarray) -> int:
+    """Rank of the rows' covariance, from the centred rows (n x d) rather than the d x d matrix."""
+    return int(np.linalg.matrix_rank(rows - rows.mean(axis=0))) if len(rows) > 1 else 0
 
 
 def kad_statistic(gen_emb, ref_emb, bandwidth: float):

@@ -198,7 +198,19 @@ def frechet_distance_from_embeddings(x, y, names=("first", "second")) -> float:
     y = as_matrix(y, "y", min_rows=2)
     if x.shape[1] != y.shape[1]:
         raise ValueError(f"x and y must have the same embedding size, got {x.shape[1]} and {y.shape[1]}")
+    if min(len(x), len(y)) < x.shape[1]:  # fewer rows than dimensions: the rows' SVD, not d x d eigh
+        _warn_few_samples(x, y, names)
+        return weighted_frechet_distance(x, np.ones(len(x)), y, np.ones(len(y)))
     return frechet_distance_from_stats(GaussianStats.from_embeddings(x), GaussianStats.from_embeddings(y), names)
+
+
+def _warn_few_samples(x, y, names) -> None:
+    for name, rows in zip(names, (x, y)):
+        if len(rows) <= rows.shape[1]:
+            rank = int(np.linalg.matrix_rank(rows - rows.mean(axis=0)))
+            warnings.warn(f"the {name} set has {len(rows)} samples for {rows.shape[1]} dimensions: its covariance "
+                          f"is singular (rank {rank}) and the Fréchet distance is unreliable", FewSamplesWarning,
+                          stacklevel=3)
 
 
 def weighted_moments(x, weights) -> tuple[np.ndarray, np.ndarray]:
@@ -221,3 +233,37 @@ def weighted_moments(x, weights) -> tuple[np.ndarray, np.ndarray]:
     mean = w @ x / total
     centred = x - mean
     return mean, (centred * w[:, None]).T @ centred / (total - 1)
+
+
+def weighted_frechet_distance(x, x_weights, y, y_weights) -> float:
+    """FD between the weighted Gaussians of two row sets (row i counted ``weights[i]`` times):
+    equal to ``frechet_distance(*weighted_moments(x, wx), *weighted_moments(y, wy))``.
+
+    A bootstrap resample of a set smaller than its dimension (100 PANNs clips, 2048-d) never
+    needs a d x d eigen-decomposition: with Sigma = A^T A for the scaled centred rows A,
+    tr Sigma = ||A||_F^2 and tr sqrt(Sigma_x Sigma_y) = the nuclear norm of A_x A_y^T (the
+    nonzero eigenvalues of Sigma_x Sigma_y are the squared singular values of A_x A_y^T),
+    an (n_x, n_y) SVD. Sets with more rows than dimensions take the covariance path.
+
+    >>> rng = np.random.default_rng(0)
+    >>> x, y = rng.normal(size=(5, 40)), rng.normal(1.0, 2.0, size=(7, 40))
+    >>> wx, wy = np.array([2.0, 0, 1, 1, 1]), np.ones(7)
+    >>> slow = frechet_distance(*weighted_moments(x, wx), *weighted_moments(y, wy))
+    >>> bool(np.isclose(weighted_frechet_distance(x, wx, y, wy), slow, rtol=1e-10))
+    True
+    """
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    wx, wy = np.asarray(x_weights, dtype=np.float64), np.asarray(y_weights, dtype=np.float64)
+    keep_x, keep_y = wx > 0, wy > 0
+    if min(keep_x.sum(), keep_y.sum()) >= x.shape[1]:
+        return frechet_distance(*weighted_moments(x, wx), *weighted_moments(y, wy))
+    scaled = []
+    for rows, w, keep in ((x, wx, keep_x), (y, wy, keep_y)):
+        mean, total = w @ rows / w.sum(), w.sum()
+        if total <= 1:
+            raise ValueError(f"weights must total above 1, got {total}")
+        scaled.append((mean, np.sqrt(w[keep] / (total - 1))[:, None] * (rows[keep] - mean)))
+    (mx, ax), (my, ay) = scaled
+    cross = np.linalg.svd(ax @ ay.T, compute_uv=False).sum()
+    diff = mx - my
+    return float(max(diff @ diff + (ax * ax).sum() + (ay * ay).sum() - 2.0 * cross, 0.0))

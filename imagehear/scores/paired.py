@@ -78,6 +78,7 @@ def resampled_pair_difference(statistic, values: tuple[float, float], design: Cl
     value = float(values[1] - values[0])
     df = min(design.df, reference_design.df) if reference_design is not None else design.df
     method = {**design.record(seed, n_resamples, confidence), "recentred": True,
-              "reference_unit": reference_design.unit if reference_design is not None else None}
+              "reference_unit": None if reference_design is None else
+              "reference clip, i.i.d." if reference_design.iid else reference_design.unit}
     return Difference(value, interval(value, dist, df, confidence, recentre=True),
                       two_sided_p(value, dist, df, recentre=True), design.n, method)

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install browser clean
+.PHONY: demo test release-test install browser clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -22,8 +22,13 @@ browser:
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
 
+# `make test` runs everything, tests/release included (it builds the release and proves it in
+# fresh venvs made from the staged files' own requirements); `make release-test` runs only those.
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
+
+release-test: $(STAMP) browser
+	$(BIN)/python -m pytest -q -m release tests/release
 
 clean:
 	rm -rf $(VENV) demo_out

@@ -1,7 +1,9 @@
 """Write the evaluate module folders of the registry's metrics that have no hand-written module.
 
-Each folder gets ``<name>.py`` (a shell over :func:`imagehear.evaluate_module.module_class`),
-``app.py`` (the Space), ``requirements.txt`` and a ``README.md`` card built from the spec.
+Each generated folder gets ``<name>.py`` (a shell over
+:func:`imagehear.evaluate_module.module_class`), ``app.py`` (the Space), ``requirements.txt``
+and a ``README.md`` card built from the spec. The four hand-written folders get only their
+release lines: requirements.txt and the ``# From: image-hear==VERSION`` import comments.
 tests/test_metric_apps.py checks that the committed folders equal this script's output.
 
     python scripts/make_metric_modules.py            # writes metrics/<name>/
@@ -10,6 +12,7 @@ tests/test_metric_apps.py checks that the committed folders equal this script's 
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 from imagehear import __version__
@@ -104,8 +107,23 @@ def generated_modules() -> list[str]:
     return [s.module for s in METRICS.values() if s.module and s.module not in HAND_WRITTEN]
 
 
+def hand_written_files(name: str) -> dict[str, str]:
+    """A hand-written module's release lines brought to this version: requirements.txt and the
+    ``# From: image-hear==VERSION`` comment of its imagehear imports (the rest is left as it is)."""
+    text = (REPO / "metrics" / name / f"{name}.py").read_text()
+    text = re.sub(r"^((?:from|import) imagehear[^#\n]*?)\s*(?:# From: [^\n]*)?$", rf"\1  {FROM_COMMENT}", text,
+                  flags=re.MULTILINE)
+    return {f"{name}.py": text, "requirements.txt": REQUIREMENTS}
+
+
 def write(out: Path) -> list[Path]:
     written = []
+    for name in HAND_WRITTEN:
+        for file_name, text in hand_written_files(name).items():
+            path = out / name / file_name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+            written.append(path)
     for name in generated_modules():
         for file_name, text in files_for(name).items():
             path = out / name / file_name

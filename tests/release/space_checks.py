@@ -1,0 +1,40 @@
+"""Run inside the metric Spaces' fresh venv: evaluate.load(<staged folder>).compute on real files.
+
+    python space_checks.py INPUTS.json OUT.json
+
+INPUTS.json: {"spaces": DIR, "modules": [...], "predictions": [...], "references": [...],
+"labels": [...], "images": [...], "cache_dir": DIR}. Writes {module: {"value", "pairing"}}:
+each module's headline and the pairing kind its app.py declares. Imports only what the
+Space's requirements installed (evaluate, and image-hear from the staged wheel).
+"""
+import json
+import math
+import re
+import sys
+import time
+from pathlib import Path
+
+import evaluate
+
+
+def main(inputs_path, out_path):
+    inputs = json.loads(Path(inputs_path).read_text())
+    out = {}
+    for module in inputs["modules"]:
+        folder = Path(inputs["spaces"]) / module
+        pairing = re.search(r'pairing="(\w+)"', (folder / "app.py").read_text()).group(1)
+        refs = {"label": inputs["labels"], "image": inputs["images"], "paired": inputs["references"],
+                "set": inputs["references"], "none": None}[pairing]
+        start = time.perf_counter()
+        metric = evaluate.load(str(folder))
+        result = metric.compute(predictions=inputs["predictions"], references=refs, device="cpu",
+                                cache_dir=inputs["cache_dir"])
+        value = next(v for k, v in result.items() if isinstance(v, (int, float)) and not isinstance(v, bool))
+        assert math.isfinite(value), (module, result)
+        out[module] = {"value": value, "pairing": pairing, "seconds": round(time.perf_counter() - start, 2)}
+        print(module, out[module], flush=True)
+    Path(out_path).write_text(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])

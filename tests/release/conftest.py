@@ -61,3 +61,9 @@ def staged(tmp_path_factory, shared_dir):
         server.shutdown()
     assert rc == 0
     return root / "stage", out.getvalue()
+
+
+@pytest.fixture(scope="session")
+def venv_tools():
+    """(make_venv, run) for the tests (importlib import mode: test files cannot import this file)."""
+    return make_venv, run

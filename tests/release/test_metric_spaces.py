@@ -86,7 +86,7 @@ def direct(spaces_python, staged, inputs, weights_dir, tmp_path_factory, venv_to
     spec = {k: inputs[k] for k in ("predictions", "references", "labels", "images")}
     spec.update(spaces=str(staged[0] / "spaces"), modules=metric_modules(), cache_dir=str(root / "cache"))
     (root / "in.json").write_text(json.dumps(spec))
-    # fd_panns alone takes ~8 min on 2 cores: its set interval runs 100 2048-d eigh (imagehear.compute)
+    # generous: before eb8b85c, fd_panns alone took ~8 min here (100 2048-d eigh in its interval)
     run(spaces_python, HERE / "space_checks.py", root / "in.json", root / "out.json", env=_env(weights_dir),
         cwd=root, timeout=1500)
     return json.loads((root / "out.json").read_text())

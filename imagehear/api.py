@@ -11,13 +11,15 @@ so the numbers agree by construction. :func:`score` reaches every metric of the 
 """
 from __future__ import annotations
 
+import os
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
 from imagehear import metrics as registry
 from imagehear import pipeline, protocol
-from imagehear.errors import ImageHearError
+from imagehear.errors import AudioError, ImageHearError
 
 
 def _labels(references) -> list[str]:
@@ -40,6 +42,10 @@ def _items(audio, sampling_rate, what: str):
     audio = list(audio)
     if not audio:
         raise ImageHearError(f"{what} is empty: give at least one clip")
+    missing = [str(a) for a in audio if isinstance(a, (str, os.PathLike)) and not Path(a).is_file()]
+    if missing:
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        raise AudioError(f"{what}: {len(missing)} file(s) not found: {', '.join(missing[:3])}{more}")
     try:
         return as_items(audio, sampling_rate)
     except ValueError as exc:

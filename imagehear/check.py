@@ -38,6 +38,7 @@ FLAGGED_KINDS = ("silent", "clipped")  # warnings about clips that are scored as
 SILENT_PEAK = 1e-4          # -80 dBFS: nothing a model meant to say is this quiet
 CLIP_LEVEL = 0.999          # |x| at or above full scale
 CLIPPED_FRACTION = 0.01     # >1 % of samples at full scale: audibly clipped
+MAX_LINES_PER_KIND = 20     # check's text lists this many problems of a kind, then counts the rest
 
 
 class FlaggedClipsWarning(UserWarning):
@@ -80,19 +81,34 @@ class CheckReport:
                 "problems": [asdict(p) | {"severity": "error" if p.is_error else "warning"} for p in self.problems],
                 "sample_rates": {str(k): v for k, v in self.sample_rates.items()}, "coverage": self.coverage}
 
-    def text(self) -> str:
-        lines = [f"{'ERROR' if p.is_error else 'warning'} {p.kind}: {p.file}: {p.message}" for p in self.problems]
+    def text(self, max_per_kind: int = MAX_LINES_PER_KIND) -> str:
+        """One line per problem (at most ``max_per_kind`` of each kind, then a count), and a summary."""
+        missing = sum(p.kind == "missing" for p in self.problems)
+        lines, shown = [], {}
+        if self.n_listed and missing == self.n_listed:  # an empty plan: one line, not thousands
+            lines.append(f"ERROR missing: none of the {self.n_listed} clips listed in manifest.csv is on disk yet; "
+                         f"write them into {self.folder} under the manifest's file paths (e.g. "
+                         f"{next(p.file for p in self.problems if p.kind == 'missing')})")
+        for p in self.problems:
+            if p.kind == "missing" and missing == self.n_listed:
+                continue
+            shown[p.kind] = shown.get(p.kind, 0) + 1
+            if shown[p.kind] <= max_per_kind:
+                lines.append(f"{'ERROR' if p.is_error else 'warning'} {p.kind}: {p.file}: {p.message}")
+        lines += [f"... and {n - max_per_kind} more {kind} (`image-hear check --json` lists every one)"
+                  for kind, n in shown.items() if n > max_per_kind]
         errors = sum(p.is_error for p in self.problems)
         cov = self.coverage
-        plan = "complete plan" if cov.get("complete") else (
-            f"partial plan ({sum(cov.get('per_class_counts', {}).values())} of "
-            f"{protocol.CLIPS_PER_CLASS * len(protocol.CLASS_NAMES)} clips)")
+        planned = protocol.CLIPS_PER_CLASS * len(protocol.CLASS_NAMES)
+        plan = (f"the manifest lists the complete plan ({planned} clips)" if cov.get("complete") else
+                f"the manifest lists part of the plan ({sum(cov.get('per_class_counts', {}).values())} of "
+                f"{planned} clips)")
         if cov.get("conditioning"):  # video / frames rows: not the IMAGE HEAR plan
             plan = "outside the IMAGE HEAR plan (" + ", ".join(
                 f"{n} {kind}" for kind, n in cov["conditioning"].items() if n) + " rows)"
         rates = ", ".join(f"{r} Hz x{n}" for r, n in sorted(self.sample_rates.items())) or "none"
-        lines.append(f"{self.folder}: {self.n_listed} clips listed, {plan}; sample rates: {rates}; "
-                     f"{errors} error(s), {len(self.problems) - errors} warning(s): "
+        lines.append(f"{self.folder}: {plan}; {self.n_listed - missing} of {self.n_listed} on disk; sample rates: "
+                     f"{rates}; {errors} error(s), {len(self.problems) - errors} warning(s): "
                      f"{'OK' if self.ok else 'NOT OK'}")
         return "\n".join(lines)
 

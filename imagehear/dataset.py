@@ -45,18 +45,39 @@ WORKERS = 8
 PARQUET_NAME = "test-00000-of-00001.parquet"  # the Hub's shard naming
 
 
+def local_copies() -> list[Path]:
+    """Folders searched for a local copy of the images when no source is given: ``./image_hear/images``,
+    then, beside a checkout of image-hear, ``../image_hear/images`` and ``../shared/image_hear/images``."""
+    checkout = Path(__file__).resolve().parent.parent
+    found = [Path.cwd() / "image_hear" / "images"]
+    if (checkout / "pyproject.toml").is_file():
+        found += [checkout.parent / "image_hear" / "images", checkout.parent / "shared" / "image_hear" / "images"]
+    return found
+
+
 def resolve_source(source=None) -> str:
-    """The image source: ``source``, else ``$IMAGEHEAR_SOURCE``, else the pinned commit.
+    """The image source: ``source``, else ``$IMAGEHEAR_SOURCE``, else a local copy
+    (:func:`local_copies`), else the pinned commit. Every file is checked by SHA-256 whatever
+    the source.
 
     A URL gets a trailing slash (file names are appended); a folder must exist.
     """
-    source = str(source or os.environ.get(SOURCE_ENV) or DEFAULT_SOURCE)
+    source = source or os.environ.get(SOURCE_ENV)
+    if not source:
+        local = next((p for p in local_copies() if (p / protocol.IMAGE_FILES[0]).is_file()), None)
+        source = str(local) if local else DEFAULT_SOURCE
+    source = str(source)
     if is_url(source):
         return source if source.endswith("/") else source + "/"
     if not Path(source).expanduser().is_dir():
         raise DataError(f"image source {source!r} is neither an http(s) URL nor an existing folder; "
                         f"pass a base URL or a folder holding the IMAGE HEAR images (--source or ${SOURCE_ENV})")
     return str(Path(source).expanduser())
+
+
+def _offline_hint() -> str:
+    return (f"pass --source FOLDER_OR_URL (in Python: source=...) or set {SOURCE_ENV} to a copy of the images "
+            f"({HOMEPAGE}), or put them in ./image_hear/images")
 
 
 def resolve_cache_dir(cache_dir=None) -> Path:
@@ -70,6 +91,12 @@ def resolve_cache_dir(cache_dir=None) -> Path:
     if os.environ.get(CACHE_ENV):
         return Path(os.environ[CACHE_ENV]).expanduser() / "images"
     return Path.home() / ".cache" / "imagehear" / "images" / protocol.SOURCE["commit"]
+
+
+def _offline() -> bool:
+    from imagehear.weights import is_offline
+
+    return is_offline()
 
 
 def _location(source: str, name: str) -> str:
@@ -90,8 +117,20 @@ def fetch_images(source=None, cache_dir=None, files=protocol.IMAGE_FILES) -> dic
     if unknown:
         raise DataError(f"{unknown[0]}: not an IMAGE HEAR image; the benchmark lists {len(protocol.IMAGE_FILES)}")
 
+    if is_url(src) and not src.startswith("file://") and _offline():
+        missing = [f for f in files if not (cache / f).is_file()]
+        if missing:
+            raise DataError(f"{len(missing)} IMAGE HEAR image(s) are not in the cache {cache} (e.g. {missing[0]}) "
+                            f"and offline mode (IMAGEHEAR_OFFLINE/HF_HUB_OFFLINE) forbids downloading them; "
+                            + _offline_hint())
+
     def one(name: str) -> Path:
-        return fetch(_location(src, name), cache / name, protocol.IMAGE_SHA256[name])
+        try:
+            return fetch(_location(src, name), cache / name, protocol.IMAGE_SHA256[name])
+        except DataError as exc:
+            if is_url(src) and "download from" in str(exc):
+                raise DataError(f"{exc}; " + _offline_hint()) from None
+            raise
 
     pool = ThreadPoolExecutor(max_workers=WORKERS)
     try:

@@ -27,3 +27,7 @@ class WeightsError(ImageHearError):
 
 class MissingDependencyError(ImageHearError):
     """An optional dependency is not installed; the message names the pip extra."""
+
+
+class UsageError(ImageHearError, ValueError):
+    """A bad option value or path given by the user (the CLI exits 2; other errors exit 1)."""

@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from imagehear.errors import DataError, ImageHearError, MissingDependencyError, VideoError
+from imagehear.errors import DataError, ImageHearError, MissingDependencyError, UsageError, VideoError
 
 DEFAULT_FRAMES = 16  # frames sampled per video when --frames is not given
 FRAME_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
@@ -50,7 +50,7 @@ def parse_frames(value) -> int | None:
     except (TypeError, ValueError):
         n = 0
     if n < 1:
-        raise ImageHearError(f"--frames must be a positive number of frames or 'all', got {value!r}")
+        raise UsageError(f"--frames must be a positive number of frames or 'all', got {value!r}")
     return n
 
 

@@ -42,6 +42,26 @@ class Options:
     profile: Profile = PROFILES["protocol-v1"]
     video_frames: int | None = DEFAULT_FRAMES  # frames sampled per video row (imagehear.frames; None: all)
 
+    def __post_init__(self):
+        """Every value checked once, here, for the CLI and the Python API alike (one-line UsageError)."""
+        from imagehear import arguments as check
+        from imagehear.errors import UsageError
+
+        self.device = check.named("device", check.device, self.device)
+        if self.batch_size is not None:
+            self.batch_size = check.named("batch_size", check.positive_int, self.batch_size)
+        self.seed = check.named("seed", check.seed, self.seed)
+        if self.precision not in ("fp32", "bf16", "fp16"):
+            raise UsageError(f"precision={self.precision!r}: use fp32, bf16 or fp16")
+        if self.weights_dir is not None:
+            self.weights_dir = str(check.named("weights_dir", check.existing_dir, self.weights_dir))
+        if self.cache_dir not in (None, False):
+            self.cache_dir = str(check.named("cache_dir", check.writable_dir, self.cache_dir))
+        if self.source is not None:
+            self.source = check.named("source", check.image_source, self.source)
+        if self.video_frames is not None:
+            self.video_frames = check.named("video_frames", check.positive_int, self.video_frames)
+
 
 class Backbones:
     """One lazy backbone per name: built only if some clip is not cached yet."""
@@ -85,8 +105,9 @@ def check_request(names, clips: Clips) -> None:
     """Refuse, before any embedding, a request whose inputs cannot serve its metrics."""
     specs = [registry.METRICS[n] for n in names]
     if any(s.needs_reference for s in specs) and not clips.reference:
-        missing = ", ".join(s.name for s in specs if s.needs_reference)
-        raise ImageHearError(f"{missing}: needs reference audio; pass --reference-dir (in Python: references=...)")
+        missing = [s.name for s in specs if s.needs_reference]
+        raise ImageHearError(f"{', '.join(missing)} need{'s' if len(missing) == 1 else ''} reference audio; pass "
+                             "--reference-dir REF (in Python: references=...)")
     if any(s.reference == "paired" for s in specs) and not clips.pairs:
         example = Path(clips.generated[0].name).with_suffix("")
         raise ImageHearError("no reference file matches a generated clip: they pair by relative path without "
@@ -176,14 +197,14 @@ def select_metrics(requested, has_reference: bool) -> list[str]:
     """Metric names from a comma-separated string or list; default: the registry's default set."""
     if requested is None:
         return [m for m in registry.DEFAULT_METRICS if has_reference or not registry.METRICS[m].needs_reference]
-    names = [m.strip() for m in (requested.split(",") if isinstance(requested, str) else requested) if m.strip()]
-    unknown = [m for m in names if m not in registry.METRICS]
-    if unknown or not names:
-        raise ImageHearError(f"unknown metric(s) {', '.join(unknown) or '(none given)'}; choose from "
-                             f"{', '.join(registry.METRICS)}")
-    if not has_reference and any(registry.METRICS[m].needs_reference for m in names):
-        needs = ", ".join(m for m in names if registry.METRICS[m].needs_reference)
-        raise ImageHearError(f"{needs}: needs reference audio; pass --reference-dir (in Python: references=...)")
+    from imagehear.arguments import metric_list, named
+    from imagehear.errors import UsageError
+
+    names = list(named("metrics", metric_list, requested))
+    needs = [m for m in names if registry.METRICS[m].needs_reference]
+    if not has_reference and needs:
+        raise UsageError(f"{', '.join(needs)} need{'s' if len(needs) == 1 else ''} reference audio; pass "
+                         "--reference-dir REF (in Python: references=...)")
     return list(dict.fromkeys(names))
 
 

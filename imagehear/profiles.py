@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, replace
 
-from imagehear.errors import ImageHearError
+from imagehear.errors import UsageError
 
 
 @dataclass(frozen=True)
@@ -55,9 +55,9 @@ PROFILES = {
 def profile(name: str = "protocol-v1", audio_length: float | None = None) -> Profile:
     """The named profile, with ``audio_length`` (seconds) if given."""
     if name not in PROFILES:
-        raise ImageHearError(f"unknown profile {name!r} for --compat; choose from {', '.join(PROFILES)}")
+        raise UsageError(f"unknown profile {name!r} for --compat; choose from {', '.join(PROFILES)}")
     if audio_length is None:
         return PROFILES[name]
     if not (isinstance(audio_length, (int, float)) and math.isfinite(audio_length) and audio_length > 0):
-        raise ImageHearError(f"--audio-length must be a positive number of seconds, got {audio_length!r}")
+        raise UsageError(f"--audio-length must be a positive number of seconds, got {audio_length!r}")
     return replace(PROFILES[name], audio_length=float(audio_length))

@@ -121,10 +121,14 @@ def read_manifest(path: Path) -> list[PlanRow]:
     Image rows name an IMAGE HEAR class and one of its images; video and frames rows may have
     any label (or none). Exactly one of image, video, frames per row."""
     path = Path(path)
+    if not path.exists() and path.name != MANIFEST_NAME:
+        raise ManifestError(f"{path}: no such folder")
     if path.is_dir():
         path = path / MANIFEST_NAME
     if not path.is_file():
-        raise ManifestError(f"{path}: no manifest. Write one with `image-hear plan --out {path.parent}`.")
+        where = path.parent
+        raise ManifestError(f"{where}: no {MANIFEST_NAME} in this folder; write the plan into it with "
+                            f"`image-hear plan --out {where}` (or point at the folder that holds it)")
     with open(path, newline="") as fh:
         reader = csv.DictReader(fh)
         header = tuple(reader.fieldnames or ())

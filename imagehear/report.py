@@ -1,5 +1,5 @@
-"""Turn a results dict (docs/results_schema.md) into what people read: a Markdown summary,
-the per-sample CSV and per-class plots.
+"""Turn a results dict (docs/results_schema.md) into what people read: a Markdown summary and
+the per-sample CSV (figures: :mod:`imagehear.plots`).
 
 >>> results = {"model": {"name": "demo"}, "protocol": "v1", "complete": False, "n_samples": 2,
 ...            "environment": {"device": "cpu"},
@@ -20,6 +20,7 @@ from pathlib import Path
 from imagehear.metrics import METRICS, PER_SAMPLE_TYPES, per_sample_columns
 
 PER_SAMPLE_COLUMNS = per_sample_columns()
+MAX_SKIPPED_LINES = 10
 
 
 def _escape(text) -> str:
@@ -53,13 +54,21 @@ def _count(entry: dict) -> str:
 
 def markdown_summary(results: dict) -> str:
     """Header line (model, protocol, complete or not, device) and a metric table."""
+    from imagehear.plots import title_state, weights_state
+
     model = results.get("model", {}).get("name", "unnamed model")
-    n = results.get("n_samples")
-    clips = f" ({n} clips)" if n is not None else ""
-    state = ("complete" if results.get("complete") else "INCOMPLETE") + clips
     device = results.get("environment", {}).get("device", "unknown")
-    lines = [f"**{_escape(model)}** · protocol {_escape(results.get('protocol', '?'))} · {state} · "
-             f"device {_escape(device)}", "", "| metric | value | 95 % CI | n |", "|---|---:|---|---:|"]
+    lines = [f"**{_escape(model)}** · protocol {_escape(results.get('protocol', '?'))} · "
+             f"{_escape(title_state(results))} · device {_escape(device)}"]
+    if any(note.startswith("RANDOM") for note in weights_state(results)):
+        lines.append("**RANDOM WEIGHTS: these numbers are meaningless; the leaderboard never ranks this file.**")
+    skipped = results.get("skipped") or []
+    if skipped:
+        lines.append(f"Skipped {len(skipped)} clip(s) (--skip-invalid), so the run is incomplete:")
+        lines += [f"- {_escape(s.get('file'))}: {_escape(s.get('reason'))}" for s in skipped[:MAX_SKIPPED_LINES]]
+        if len(skipped) > MAX_SKIPPED_LINES:
+            lines.append(f"- ... and {len(skipped) - MAX_SKIPPED_LINES} more (results.json `skipped` lists all)")
+    lines += ["", "| metric | value | 95 % CI | n |", "|---|---:|---|---:|"]
     metrics = results.get("metrics", {})
     for key in [k for k in METRICS if k in metrics] + sorted(k for k in metrics if k not in METRICS):
         lines += _metric_lines(key, metrics[key])
@@ -151,71 +160,3 @@ def read_per_sample_csv(path) -> list[dict]:
                     typed[c] = v
             out.append(typed)
     return out
-
-
-def _new_figure(width: float, height: float):
-    # An explicit Agg canvas instead of pyplot: no global backend switch, no GUI, no state
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def _bar_plot(per_class: dict, title: str, ylabel: str, path: Path) -> Path:
-    names = sorted(per_class)
-    fig = _new_figure(max(6.0, 0.3 * len(names) + 2), 4.0)
-    ax = fig.add_subplot()
-    ax.bar(range(len(names)), [per_class[k] for k in names], color="tab:blue")
-    ax.set_xticks(range(len(names)), names, rotation=70, ha="right", fontsize=8)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    ax.axhline(0.0, color="black", linewidth=0.5)
-    fig.savefig(path)
-    return path
-
-
-def _confusion_plot(confusion: dict, title: str, path: Path) -> Path:
-    import numpy as np
-
-    intended = sorted(confusion)
-    predicted = sorted({p for row in confusion.values() for p in row} - {"other"})
-    predicted = sorted(set(predicted) | set(intended)) + ["other"]
-    counts = np.array([[confusion[i].get(p, 0) for p in predicted] for i in intended], dtype=float)
-    share = 100.0 * counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)  # row %: classes differ in size
-    fig = _new_figure(max(6.0, 0.28 * len(predicted) + 3), max(5.0, 0.28 * len(intended) + 2))
-    ax = fig.add_subplot()
-    image = ax.imshow(share, cmap="viridis", vmin=0.0, vmax=100.0, aspect="auto")
-    ax.set_xticks(range(len(predicted)), predicted, rotation=70, ha="right", fontsize=7)
-    ax.set_yticks(range(len(intended)), intended, fontsize=7)
-    ax.set_xlabel("predicted class (via PaSST top-1)")
-    ax.set_ylabel("intended class")
-    ax.set_title(title)
-    fig.colorbar(image, ax=ax, label="% of the intended class's clips")
-    fig.savefig(path)
-    return path
-
-
-MAX_PLOT_CLASSES = 400  # a video set's own labels (VGGSound: 309) still plot; one label per clip would not
-
-
-def write_plots(results: dict, out_dir) -> list[Path]:
-    """Write per-class bar charts and the confusion heat-map as PNGs; skip absent metrics (and
-    per-class charts of more than MAX_PLOT_CLASSES labels: free-text labels of a video set)."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    metrics = results.get("metrics", {})
-    # "$" would start matplotlib mathtext in a title built from a user string
-    model = str(results.get("model", {}).get("name", "")).replace("$", r"\$")
-    written = []
-    for key, spec in METRICS.items():
-        per_class = metrics.get(key, {}).get("per_class")
-        if per_class and len(per_class) <= MAX_PLOT_CLASSES:
-            ylabel = f"{spec.label}{' (%)' if spec.unit.strip() == '%' else ''}"
-            written.append(_bar_plot(per_class, f"{spec.label} per class — {model}", ylabel,
-                                     out_dir / f"{key}_per_class.png"))
-    confusion = metrics.get("accuracy", {}).get("confusion")
-    if confusion:
-        written.append(_confusion_plot(confusion, f"Predicted vs intended class — {model}", out_dir / "confusion.png"))
-    return written

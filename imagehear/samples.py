@@ -13,7 +13,7 @@ order; about 0.5 MB for a full 3,600-clip run with the default metrics
                    "columns": {"clip_score": [9.53, ...], "correct": [1, 0, ...], "kl": [2.1, null, ...]}}
 
 ``null`` marks a clip the metric did not score (KL of a clip without a reference).
-``per_sample.csv`` beside results.json holds the same values for spreadsheets.
+``results.per_sample.csv`` beside results.json (``NAME.per_sample.csv`` beside ``NAME.json``) holds the same values for spreadsheets.
 
 >>> block = pack([{"file": "dog/dog_000.wav", "label": "Dog", "image": "dog1.jpg", "clip_score": 9.5,
 ...                "correct": True, "passt_top1": 74, "passt_top1_label": "Dog", "kl": None}])

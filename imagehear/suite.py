@@ -16,7 +16,7 @@ from pathlib import Path
 
 from imagehear import compute, pipeline, protocol
 from imagehear import metrics as registry
-from imagehear.errors import ImageHearError, ManifestError
+from imagehear.errors import ImageHearError, ManifestError, UsageError
 from imagehear.pipeline import Options
 
 __all__ = ["Options", "evaluate_generated", "pair_reference"]
@@ -39,7 +39,7 @@ def class_metrics(names, rows, requested) -> list[str]:
            f"{other[0].label!r}), and a video set's own labels (VGGSound's) have no AudioSet mapping or CLAP "
            "prompt here")
     if requested is not None:
-        raise ManifestError(f"{', '.join(needs)}: scores each clip against its IMAGE HEAR class, but {why}; "
+        raise UsageError(f"{', '.join(needs)}: scores each clip against its IMAGE HEAR class, but {why}; "
                             "leave it out of --metrics (e.g. --metrics clip_score,kl,fad)")
     warnings.warn(f"{', '.join(needs)} left out: {why}", LabelWarning, stacklevel=2)
     return [n for n in names if n not in needs]
@@ -66,7 +66,21 @@ def pair_reference(rows, reference_dir) -> tuple[dict[str, Path], list[str], lis
     return pairs, unmatched_gen, unmatched_ref, refs
 
 
-def validated_rows(folder: Path, skip_invalid: bool, progress: bool):
+def reference_problems(paths, reference_dir) -> list[str]:
+    """One line per reference clip that cannot be scored (unreadable, empty, NaN/Inf), all of them."""
+    from imagehear.check import inspect_clip
+
+    lines = []
+    for path in paths:
+        name = str(Path(path).relative_to(reference_dir))
+        _, problems = inspect_clip(Path(path), name, min_seconds=0.0)
+        lines += [f"ERROR {p.kind}: reference {reference_dir}/{p.file}: {p.message}" for p in problems if p.is_error]
+    return lines
+
+
+def validated_rows(folder: Path, skip_invalid: bool, progress: bool, reference_errors=()):
+    """The manifest rows to score and the skipped ones; every problem of the generated clips and
+    of the reference clips is reported at once, before any embedding."""
     from imagehear.check import FlaggedClipsWarning, check_generated
 
     report = check_generated(folder, progress=progress)  # reads and validates the manifest first
@@ -74,8 +88,13 @@ def validated_rows(folder: Path, skip_invalid: bool, progress: bool):
         if files:
             warnings.warn(f"{len(files)} {kind} clip(s) scored as they are (e.g. {files[0]}); "
                           "`image-hear check` lists them", FlaggedClipsWarning, stacklevel=2)
-    if not report.ok and not skip_invalid:
-        raise ManifestError(f"{folder} has invalid clips; fix them or pass --skip-invalid:\n{report.text()}")
+    if reference_errors or (not report.ok and not skip_invalid):
+        parts = [] if report.ok or skip_invalid else [
+            f"{folder} has invalid clips; fix them or pass --skip-invalid:", report.text()]
+        if reference_errors:
+            parts += [f"{len(reference_errors)} reference clip(s) cannot be scored; fix or remove them:",
+                      *reference_errors]
+        raise ManifestError("\n".join(parts))
     invalid = report.invalid_files()
     skipped = [{"file": p.file, "reason": f"{p.kind}: {p.message}"} for p in report.problems if p.is_error]
     kept = [r for r in protocol.read_manifest(folder) if r.file not in invalid]
@@ -107,14 +126,20 @@ def evaluate_generated(generated_dir, reference_dir=None, metrics=None, skip_inv
         options.shard = current_shard(options.device)
     folder = Path(generated_dir)
     names = pipeline.select_metrics(metrics, reference_dir is not None)
-    rows, skipped = validated_rows(folder, skip_invalid, options.progress)
-    names = class_metrics(names, rows, metrics)
+    names = class_metrics(names, protocol.read_manifest(folder), metrics)
+    paired, reference_errors = None, []
+    if any(registry.METRICS[n].reference != "none" for n in names):
+        paired = pair_reference(protocol.read_manifest(folder), reference_dir)
+        reference_errors = reference_problems(paired[3], reference_dir)
+    rows, skipped = validated_rows(folder, skip_invalid, options.progress, reference_errors)
     # clips are named by their manifest path (the inception score orders clips by name)
     clips = pipeline.Clips(as_items([folder / r.file for r in rows], names=[r.file for r in rows]),
                            [r.label or "all" for r in rows],
                            image_ids=[r.image or r.video or r.frames for r in rows])  # the intervals' unit
-    if any(registry.METRICS[n].reference != "none" for n in names):
-        pairs, unmatched_gen, unmatched_ref, ref_paths = pair_reference(rows, reference_dir)
+    if paired is not None:
+        pairs, unmatched_gen, unmatched_ref, ref_paths = paired
+        kept = {r.file for r in rows}
+        unmatched_gen = [f for f in unmatched_gen if f in kept]
         clips.reference = as_items(ref_paths)
         ref_index = {p: i for i, p in enumerate(ref_paths)}
         clips.pairs = [(i, ref_index[pairs[r.file]]) for i, r in enumerate(rows) if r.file in pairs]

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from imagehear.download import fetch, remembered_sha256
-from imagehear.errors import WeightsError
+from imagehear.errors import UsageError, WeightsError
 
 
 class RandomWeightsWarning(UserWarning):
@@ -165,10 +165,12 @@ def torch_hub_checkpoints() -> Path:
 
 
 def _offline_error(entry: WeightsEntry, weights_dir: Path | None) -> WeightsError:
-    where = f"{weights_dir}/{entry.file_name}" if weights_dir else f"--weights-dir DIR/{entry.file_name}"
+    where = f"{weights_dir}/{entry.file_name}" if weights_dir else (
+        f"DIR/{entry.file_name} and pass the folder (CLI --weights-dir DIR, Python weights_dir=DIR, or "
+        "IMAGEHEAR_WEIGHTS=DIR)")
     src = entry.source if entry.kind == "file" else (
         f"https://huggingface.co/{entry.source} at commit {entry.revision}: {', '.join(entry.allow_patterns)}")
-    return WeightsError(f"{entry.file_name} not found and offline: put it at {where} (from {src}), "
+    return WeightsError(f"{entry.file_name} not found and offline: put it at {where}, from {src}; "
                         f"or unset IMAGEHEAR_OFFLINE/HF_HUB_OFFLINE to download it")
 
 
@@ -177,8 +179,12 @@ def resolve(name: str, weights_dir=None) -> ResolvedWeights:
     if name not in REGISTRY:
         raise WeightsError(f"unknown weights {name!r}; known: {', '.join(sorted(REGISTRY))}")
     entry = REGISTRY[name]
+    given = "weights_dir (--weights-dir)" if weights_dir else "IMAGEHEAR_WEIGHTS"
     weights_dir = weights_dir or os.environ.get("IMAGEHEAR_WEIGHTS")
-    weights_dir = Path(weights_dir) if weights_dir else None
+    weights_dir = Path(weights_dir).expanduser() if weights_dir else None
+    if weights_dir is not None and not weights_dir.is_dir():
+        raise UsageError(f"{given} {str(weights_dir)!r}: no such folder; create it with the upstream weight "
+                         "files, or leave it unset to use the caches")
     if weights_dir is not None:
         local = weights_dir / entry.file_name
         random_init = (weights_dir / RANDOM_MARKER).is_file()
@@ -198,7 +204,11 @@ def resolve(name: str, weights_dir=None) -> ResolvedWeights:
             raise WeightsError(f"{cached}: checksum mismatch (sha256 {digest}); delete it and download again")
     if is_offline():
         raise _offline_error(entry, weights_dir)
-    fetch(entry.source, cached, entry.sha256, error=WeightsError, desc=entry.file_name)
+    try:
+        fetch(entry.source, cached, entry.sha256, error=WeightsError, desc=entry.file_name)
+    except WeightsError as exc:
+        raise WeightsError(f"{exc}; without a network, put the file in a weights folder (CLI --weights-dir DIR, "
+                           "Python weights_dir=DIR, or IMAGEHEAR_WEIGHTS) and set IMAGEHEAR_OFFLINE=1") from None
     digest = remembered_sha256(cached)
     if entry.sha256_prefix and not digest.startswith(entry.sha256_prefix):
         cached.unlink()
@@ -229,9 +239,10 @@ def read_state_dict(path, what: str) -> dict:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises several types for corrupt or foreign files
-        detail = " ".join(str(exc).split())[:200]  # one line, as the CLI prints it
-        raise WeightsError(f"{path}: not a readable {what} checkpoint ({detail}); "
-                           "delete it and download it again") from None
+        detail = " ".join(str(exc).split())  # one line, as the CLI prints it
+        detail = detail if len(detail) <= 160 else detail[:160].rsplit(" ", 1)[0] + " …"
+        raise WeightsError(f"{path}: not a readable {what} checkpoint: delete it and download it again "
+                           f"(torch.load: {type(exc).__name__}: {detail})") from None
     if not isinstance(state, dict):
         raise WeightsError(f"{path}: expected a state dict, got {type(state).__name__}; delete it and download it again")
     return state

@@ -1,6 +1,6 @@
 """`make demo`: the whole IMAGE HEAR pipeline on this machine, offline-capable.
 
-1. Builds the dataset (from IMAGEHEAR_SOURCE, else ../shared/image_hear/images when present,
+1. Builds the dataset (from IMAGEHEAR_SOURCE, else a local copy such as ../shared/image_hear/images,
    else the pinned GitHub commit), exports its Hub form and prints the class table.
 2. Writes the protocol-v1 generation plan (120 clips x 30 classes).
 3. Fills a small subset of the plan with a toy "model" (tones; reference clips from
@@ -49,9 +49,10 @@ def fill_subset(plan_dir: Path, ref_dir: Path, classes=("Dog", "Piano", "Rain"),
 
 def main() -> int:
     os.environ.setdefault("IMAGEHEAR_CACHE", str(OUT / "cache"))
-    local_images = SHARED / "image_hear" / "images"
-    source = os.environ.get("IMAGEHEAR_SOURCE") or (str(local_images) if local_images.is_dir() else None)
-    print(f"== 1. dataset (source: {source or 'pinned GitHub commit'})")
+    from imagehear.dataset import resolve_source
+
+    source = os.environ.get("IMAGEHEAR_SOURCE")  # else a local copy beside the checkout, else GitHub
+    print(f"== 1. dataset (source: {resolve_source(source)})")
     if cli(["dataset", "--out", str(OUT / "image_hear")] + (["--source", source] if source else [])):
         return 1
     print(f"{'class':<12}{'images':>7}  AudioSet labels")

@@ -238,14 +238,14 @@ def test_parquet_guard_rejects_path_only_images(image_cache, tmp_path):
         dataset.check_parquet(path)
 
 
-@pytest.mark.parametrize("make_source", [lambda tmp, url: str(tmp / "missing"),
-                                         lambda tmp, url: url + "/nowhere"])
-def test_cli_bad_source_is_one_line(make_source, tmp_path, images_url, capsys):
+@pytest.mark.parametrize("make_source, code", [(lambda tmp, url: str(tmp / "missing"), 2),  # usage
+                                               (lambda tmp, url: url + "/nowhere", 1)])    # bad data: 404
+def test_cli_bad_source_is_one_line(make_source, code, tmp_path, images_url, capsys):
     rc = main(["dataset", "--out", str(tmp_path / "out"), "--source", make_source(tmp_path, images_url),
                "--cache-dir", str(tmp_path / "cache")])
     err = capsys.readouterr().err
     lines = [line for line in err.splitlines() if line.startswith("image-hear dataset: error:")]
-    assert rc == 2 and len(lines) == 1 and "Traceback" not in err
+    assert rc == code and len(lines) == 1 and "Traceback" not in err
     assert "accordion1.jpg" in lines[0] or "source" in lines[0]
 
 

@@ -77,7 +77,7 @@ def test_results_file_states_how_it_was_computed(cli_results, generated):
     assert kl["n"] == 5 and kl["direction"] == "KL(ref||gen)"
     assert kl["unmatched"] == {"generated": [generated[2][5].file], "reference": ["extra.wav"]}
     assert any("covariance is singular" in w for w in results["warnings"])
-    with open(out.with_name("per_sample.csv"), newline="") as fh:
+    with open(out.with_name(f"{out.stem}.per_sample.csv"), newline="") as fh:
         per_sample = list(csv.DictReader(fh))
     assert [r["file"] for r in per_sample] == [r.file for r in generated[2]]
     assert sorted(p.name for p in out.parent.glob("*.png"))
@@ -102,7 +102,7 @@ def test_cli_equals_math_on_direct_embeddings(cli_results, generated, weights_di
     acc = scores.classifier_accuracy(np.stack([o["logits"] for o in passt]), labels)
     assert results["metrics"]["accuracy"]["value"] == pytest.approx(acc.value)
     # accuracy is 0 on both paths with random weights: compare the predictions themselves
-    per_sample = read_per_sample_csv(out.with_name("per_sample.csv"))
+    per_sample = read_per_sample_csv(out.with_name(f"{out.stem}.per_sample.csv"))
     assert [r["passt_top1"] for r in per_sample] == acc.predicted.tolist()
     passt_emb = np.stack([o["embedding"] for o in passt])
     wav2clip = np.stack([o["embedding"] for o in embed_one_by_one("wav2clip", paths, weights_dir)])

@@ -10,13 +10,19 @@ import soundfile as sf
 from imagehear import frames, protocol, scores
 from imagehear.backbones import load_backbone
 from imagehear.cli import main
-from imagehear.errors import ImageHearError, ManifestError, VideoError
+from imagehear.errors import ImageHearError, ManifestError, UsageError, VideoError
 from imagehear.pipeline import Options
 from imagehear.suite import class_metrics, evaluate_generated
 
 RATE = 16000
 LEVELS = [10 + 12 * i for i in range(20)]  # frame i of the test videos is solid grey LEVELS[i]
 
+
+
+def empty_folder(path):
+    """An image source that holds nothing: a row that fetched an IMAGE HEAR image would fail."""
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 def tone(i, seconds=2.0):
     t = np.arange(int(seconds * RATE)) / RATE
@@ -229,7 +235,7 @@ def test_video_row_scores_the_mean_over_its_sampled_frames(tmp_path, weights_dir
     write_manifest(gen, ["a.wav,playing violin,,v.mp4,"])
     results, per_sample = evaluate_generated(gen, metrics="clip_score",
                                              options=options(weights_dir, tmp_path / "cache", video_frames=4,
-                                                             source=str(tmp_path / "no_such_source")))
+                                                             source=str(empty_folder(tmp_path / "no_images"))))
     clip = load_backbone("clip", weights_dir, "cpu")
     sampled = clip.embed_images(frames.read_video(gen / "v.mp4", 4)).numpy()
     wav2clip = load_backbone("wav2clip", weights_dir, "cpu")
@@ -262,7 +268,7 @@ def test_class_metrics_are_left_out_by_default_and_refused_when_named():
     rows = [protocol.PlanRow("a.wav", "playing violin", "", video="a.mp4"), protocol.PlanRow("b.wav", "", "", video="b")]
     with pytest.warns(UserWarning, match="accuracy, clap_score left out: 2 manifest row"):
         assert class_metrics(["clip_score", "accuracy", "clap_score", "kl"], rows, None) == ["clip_score", "kl"]
-    with pytest.raises(ManifestError, match="accuracy: scores each clip against its IMAGE HEAR class.*a.wav"):
+    with pytest.raises(UsageError, match="accuracy: scores each clip against its IMAGE HEAR class.*a.wav"):
         class_metrics(["accuracy"], rows, "accuracy")
     labelled = [protocol.PlanRow("a.wav", "Dog", "", video="a.mp4")]  # a video of an IMAGE HEAR class: fine
     assert class_metrics(["accuracy"], labelled, "accuracy") == ["accuracy"]
@@ -293,7 +299,7 @@ def test_evaluate_video_set_prints_fad_kl_and_cs_over_frames(video_set, weights_
     out = tmp_path / "results.json"
     code = main(["evaluate", str(gen), "--reference-dir", str(ref), "--metrics", "clip_score,kl,fad",
                  "--frames", "4", "--weights-dir", str(weights_dir), "--device", "cpu",
-                 "--cache-dir", str(tmp_path / "cache"), "--source", str(tmp_path / "no_images_needed"),
+                 "--cache-dir", str(tmp_path / "cache"), "--source", str(empty_folder(tmp_path / "no_images")),
                  "--out", str(out)])
     printed = capsys.readouterr()
     assert code == 0, printed.err
@@ -305,7 +311,7 @@ def test_evaluate_video_set_prints_fad_kl_and_cs_over_frames(video_set, weights_
     assert results["metrics"]["clip_score"]["frames_per_clip"] == {"min": 4, "mean": 4.0, "max": 4}
     assert results["metrics"]["kl"]["n"] == 3 and results["complete"] is False
     assert results["config"]["conditioning"]["rows"] == {"image": 0, "video": 3, "frames": 0}
-    per_sample = (out.parent / "per_sample.csv").read_text().splitlines()
+    per_sample = (out.parent / "results.per_sample.csv").read_text().splitlines()
     assert per_sample[0].startswith("file,label,image,video,frames,clip_score")
     assert per_sample[2].startswith("audio/clip_1.wav,dog barking,,../videos/clip_1.mp4,,")
 
@@ -327,7 +333,7 @@ def test_evaluate_names_an_undecodable_video_without_a_traceback(tmp_path, weigh
     write_manifest(gen, ["a.wav,,,good.mp4,", "b.wav,,,junk.mp4,"])
     args = ["evaluate", str(gen), "--metrics", "clip_score", "--weights-dir", str(weights_dir), "--device", "cpu",
             "--cache-dir", str(tmp_path / "cache"), "--out", str(tmp_path / "r.json")]
-    assert main(args) == 2
+    assert main(args) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert [line for line in err.splitlines() if "junk.mp4" in line] == \
@@ -336,12 +342,12 @@ def test_evaluate_names_an_undecodable_video_without_a_traceback(tmp_path, weigh
     # a video that breaks after check (here: replaced once checked) is one line from the decoder
     from imagehear import suite
 
-    def check_then_break(folder, skip_invalid, progress):
+    def check_then_break(folder, skip_invalid, progress, reference_errors=()):
         rows = protocol.read_manifest(folder)[:1]
         (gen / "good.mp4").write_bytes(b"\x00" * 100)
         return rows, []
 
     monkeypatch.setattr(suite, "validated_rows", check_then_break)
-    assert main(args) == 2
+    assert main(args) == 1
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "good.mp4: cannot decode video" in err and err.startswith("image-hear evaluate")

@@ -6,10 +6,10 @@ import struct
 import numpy as np
 import pytest
 
-from imagehear import protocol, scores
-from imagehear.report import (
-    PER_SAMPLE_COLUMNS, markdown_summary, read_per_sample_csv, write_per_sample_csv, write_plots,
-)
+from imagehear import protocol, samples, scores
+from imagehear.outputs import run_files, write_run
+from imagehear.plots import class_intervals, write_plots
+from imagehear.report import PER_SAMPLE_COLUMNS, markdown_summary, read_per_sample_csv, write_per_sample_csv
 
 CLASSES = ["Accordion", "Bongo", "Dog", "Drums", "Rain"]
 
@@ -53,6 +53,7 @@ def synthetic():
              "clap_score": clap.per_sample[i], "passt_top1": acc.predicted[i],
              "passt_top1_label": protocol.AUDIOSET_LABELS[acc.predicted[i]], "correct": acc.correct[i],
              "kl": kl.per_pair[i]} for i, lab in enumerate(labels)]
+    results["per_sample"] = samples.pack(rows)
     return results, rows
 
 
@@ -125,7 +126,7 @@ def test_plots_are_real_pngs(synthetic, tmp_path):
     results, _ = synthetic
     paths = write_plots(results, tmp_path / "plots")
     assert [p.name for p in paths] == ["clip_score_per_class.png", "accuracy_per_class.png",
-                                       "clap_score_per_class.png", "confusion.png"]
+                                       "clap_score_per_class.png", "kl_per_class.png", "confusion.png"]
     for p in paths:
         width, height = _png_size(p)
         assert width >= 400 and height >= 300 and p.stat().st_size > 10_000
@@ -140,3 +141,36 @@ def test_plots_skip_absent_metrics(synthetic, tmp_path):
     assert [p.name for p in write_plots(only_cs, tmp_path)] == ["clip_score_per_class.png"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clip_score_per_class.png"]
     assert write_plots({"metrics": {}}, tmp_path / "none") == []
+
+
+def test_per_class_intervals_resample_images_and_count_clips():
+    values = [1.0, 1.2, 3.0, 3.1, 5.0, 5.0]
+    out = class_intervals(values, ["Dog"] * 4 + ["Cat"] * 2, ["d1", "d1", "d2", "d2", "c1", "c1"])
+    mean, low, high, n, images = out["Dog"]
+    assert (n, images) == (4, 2) and low < mean < high and mean == pytest.approx(2.075)
+    assert out["Cat"][3:] == (2, 1)
+
+
+def test_runs_named_after_their_results_file_never_collide_or_leave_stale_plots(synthetic, tmp_path):
+    results, rows = synthetic
+    a = write_run(results, rows, tmp_path / "a.json")
+    only_cs = {**results, "metrics": {"clip_score": results["metrics"]["clip_score"]}}
+    b = write_run(only_cs, rows, tmp_path / "b.json")
+    assert {p.name for p in a}.isdisjoint({p.name for p in b})
+    assert all(p.is_file() for p in a + b)
+    assert run_files(tmp_path / "a.json").per_sample_csv.name == "a.per_sample.csv"
+    again = write_run(only_cs, rows, tmp_path / "a.json")  # a re-run of a with fewer metrics
+    assert not (tmp_path / "a.accuracy_per_class.png").exists() and not (tmp_path / "a.confusion.png").exists()
+    assert (tmp_path / "b.clip_score_per_class.png").is_file() and len(again) == 3
+
+
+def test_summary_lists_skipped_clips_and_flags_random_weights(synthetic):
+    results, _ = synthetic
+    flagged = {**results, "skipped": [{"file": f"dog/dog_{i:03d}.wav", "reason": "non_finite: holds NaN"}
+                                      for i in range(12)],
+               "environment": {"device": "cpu", "weights": {"clip": {"random_init": True, "accepted": False},
+                                                            "passt": {"random_init": False, "accepted": None}}}}
+    text = markdown_summary(flagged)
+    assert "RANDOM WEIGHTS (clip)" in text.splitlines()[0] and "unverified weights (passt)" in text.splitlines()[0]
+    assert "meaningless" in text and "Skipped 12 clip(s)" in text
+    assert "dog/dog\\_000.wav: non\\_finite: holds NaN" in text and "and 2 more" in text

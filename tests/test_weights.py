@@ -6,7 +6,7 @@ import json
 import pytest
 
 from imagehear import weights
-from imagehear.errors import WeightsError
+from imagehear.errors import UsageError, WeightsError
 
 PAYLOAD = b"pretend checkpoint bytes " * 4000
 
@@ -35,6 +35,7 @@ def serve_payload(http_server, tmp_path, name, payload=PAYLOAD):
 
 def test_offline_missing_file_is_one_line_error(env, monkeypatch):
     monkeypatch.setenv("IMAGEHEAR_OFFLINE", "1")
+    (env / "empty").mkdir()
     with pytest.raises(WeightsError) as info:
         weights.resolve("passt", env / "empty")
     message = str(info.value)
@@ -46,8 +47,17 @@ def test_offline_missing_file_is_one_line_error(env, monkeypatch):
 def test_offline_missing_hf_model_names_the_folder(env, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_HOME", str(env / "hf"))
+    (env / "empty").mkdir()
     with pytest.raises(WeightsError, match="clip-vit-base-patch32.*huggingface.co/openai/clip-vit-base-patch32"):
         weights.resolve("clip", env / "empty")
+
+
+def test_a_weights_dir_that_does_not_exist_is_named(env, monkeypatch):
+    with pytest.raises(UsageError, match="weights_dir .*missing.*no such folder"):
+        weights.resolve("passt", env / "missing")
+    monkeypatch.setenv("IMAGEHEAR_WEIGHTS", str(env / "gone"))
+    with pytest.raises(UsageError, match="IMAGEHEAR_WEIGHTS .*gone.*no such folder"):
+        weights.resolve("passt")
 
 
 def test_weights_dir_wins_and_records_its_hash(env, monkeypatch):

@@ -42,16 +42,10 @@ def load_backbone(name: str, weights_dir=None, device: str = "cpu", **options):
 
 
 def resolve_device(device: str = "auto") -> str:
-    """``auto`` → cuda if available, then mps, else cpu."""
-    if device != "auto":
-        return device
-    import torch
+    """``auto`` → cuda if available, then mps, else cpu; a device this machine lacks is a UsageError."""
+    from imagehear.arguments import available_device
 
-    if torch.cuda.is_available():
-        return "cuda"
-    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-        return "mps"
-    return "cpu"
+    return available_device(device)
 
 
 def check_batch(batch, backbone: str, sample_rate: int, min_samples: int = 1, need: str = ""):

@@ -50,7 +50,7 @@ def parse_frames(value) -> int | None:
     except (TypeError, ValueError):
         n = 0
     if n < 1:
-        raise UsageError(f"--frames must be a positive number of frames or 'all', got {value!r}")
+        raise UsageError(f"must be a positive number of frames or 'all', got {value!r}")
     return n
 
 

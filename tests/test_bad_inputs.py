@@ -1,0 +1,163 @@
+"""Every option of every command, given bad values: one line naming it, exit 2 (usage) or 1 (data).
+
+The table is checked against the parser itself: an option added without bad-value cases here
+fails ``test_every_option_has_bad_value_cases``. Each case runs the real ``main`` in-process
+and needs no weights (validation happens before any work).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from imagehear import protocol
+from imagehear.cli import build_parser, main
+
+# (command, option) -> [(argument list after the command, expected exit code, text the line must hold)]
+# "{gen}": a valid generated folder, "{file}": a plain file, "{res}": a results file, "{tmp}": a fresh folder
+CASES = {
+    ("plan", "--out"): [(["--out", "{file}/sub"], 2, "is a file")],
+    ("plan", "--per-class"): [(["--out", "{tmp}/p", "--per-class", v], 2, "--per-class") for v in ("0", "-3", "x", "1.5")],
+    ("plan", "--force"): [(["--out", "{gen}"], 2, "--force")],  # without it, an existing manifest is kept
+    ("check", "generated_dir"): [(["{tmp}/nope"], 2, "no such folder"), (["{file}"], 2, "is a file, not a folder"),
+                                 (["{tmp}"], 1, "image-hear plan --out")],
+    ("check", "--min-seconds"): [(["{gen}", "--min-seconds", v], 2, "--min-seconds") for v in ("0", "-1", "x", "nan", "inf")],
+    ("check", "--json"): [],
+    ("dataset", "--out"): [(["--out", "{file}/sub"], 2, "--out")],
+    ("dataset", "--source"): [(["--out", "{tmp}/d", "--source", v], 2, "--source")
+                              for v in ("{tmp}/nope", "ftp://example.org/x", "{file}")],
+    ("dataset", "--cache-dir"): [(["--out", "{tmp}/d", "--cache-dir", "{file}"], 2, "--cache-dir")],
+    ("evaluate", "generated_dir"): [(["{tmp}/nope"], 2, "no such folder"), (["{tmp}"], 1, "no manifest.csv")],
+    ("evaluate", "--reference-dir"): [(["{gen}", "--reference-dir", "{tmp}/nope"], 2, "--reference-dir")],
+    ("evaluate", "--metrics"): [(["{gen}", "--metrics", v], 2, "--metrics") for v in ("nope", "", ",", "clip_score,bad")]
+    + [(["{gen}", "--metrics", "kl"], 2, "kl needs reference audio")],
+    ("evaluate", "--out"): [(["{gen}", "--out", v], 2, "--out") for v in ("{tmp}/r.txt", "{tmp}", "{file}/r.json")],
+    ("evaluate", "--weights-dir"): [(["{gen}", "--weights-dir", v], 2, "--weights-dir") for v in ("{tmp}/nope", "{file}")],
+    ("evaluate", "--device"): [(["{gen}", "--device", v], 2, "device") for v in ("tpu", "cuda:x", "gpu", "cuda", "cuda:7")],
+    ("evaluate", "--batch-size"): [(["{gen}", "--batch-size", v], 2, "--batch-size") for v in ("0", "-1", "x")],
+    ("evaluate", "--cache-dir"): [(["{gen}", "--cache-dir", "{file}"], 2, "--cache-dir")],
+    ("evaluate", "--source"): [(["{gen}", "--source", v], 2, "--source") for v in ("{tmp}/nope", "s3://bucket")],
+    ("evaluate", "--model-name"): [(["{gen}", "--model-name", v], 2, "--model-name") for v in ("", " ", "x" * 201)],
+    ("evaluate", "--skip-invalid"): [],
+    ("evaluate", "--pad-to-10s"): [],
+    ("evaluate", "--compat"): [(["{gen}", "--compat", "av_benchmark"], 2, "--compat")],
+    ("evaluate", "--audio-length"): [(["{gen}", "--audio-length", v], 2, "--audio-length") for v in ("0", "-8", "x")],
+    ("evaluate", "--frames"): [(["{gen}", "--frames", v], 2, "--frames") for v in ("0", "-2", "some")],
+    ("evaluate", "--seed"): [(["{gen}", "--seed", v], 2, "--seed") for v in ("-1", "x", "4294967296")],
+    ("evaluate", "--precision"): [(["{gen}", "--precision", "fp8"], 2, "--precision")],
+    ("evaluate", "--paper"): [(["{gen}", "--paper", "arxiv 2211.03089"], 2, "--paper")],
+    ("evaluate", "--code"): [(["{gen}", "--code", "github.com/x"], 2, "--code")],
+    ("compare", "a"): [(["{tmp}/nope.json", "{res}"], 2, "no such file"), (["{file}", "{res}"], 1, "not valid JSON")],
+    ("compare", "b"): [(["{res}", "{tmp}"], 2, "is a folder")],
+    ("compare", "--json"): [],
+    ("compare", "--metrics"): [(["{res}", "{res}", "--metrics", "nope"], 2, "--metrics")],
+    ("compare", "--seed"): [(["{res}", "{res}", "--seed", "-5"], 2, "--seed")],
+    ("compare", "--n-resamples"): [(["{res}", "{res}", "--n-resamples", v], 2, "--n-resamples") for v in ("0", "x")],
+    ("compare", "--reference-dir"): [(["{res}", "{res}", "--reference-dir", "{tmp}/nope"], 2, "--reference-dir")],
+    ("compare", "--generated"): [(["{res}", "{res}", "--generated", "{gen}", "{tmp}/nope"], 2, "--generated")],
+    ("compare", "--weights-dir"): [(["{res}", "{res}", "--weights-dir", "{tmp}/nope"], 2, "--weights-dir")],
+    ("compare", "--cache-dir"): [(["{res}", "{res}", "--cache-dir", "{file}"], 2, "--cache-dir")],
+    ("compare", "--device"): [(["{res}", "{res}", "--device", "tpu"], 2, "--device")],
+    ("leaderboard", "--results"): [(["--results", "{tmp}/nope"], 2, "--results")],
+    ("leaderboard", "--port"): [(["--port", v], 2, "--port") for v in ("0", "65536", "http")],
+    ("leaderboard", "--host"): [(["--host", ""], 2, "--host")],
+    ("publish", "--stage"): [(["--stage", "{file}/x"], 2, "--stage"), ([], 2, "--stage")],
+    ("publish", "--push"): [],
+    ("publish", "--token"): [(["--stage", "{tmp}/s", "--token", ""], 2, "--token")],
+    ("publish", "--dry-run"): [],
+    ("publish", "--namespace"): [(["--stage", "{tmp}/s", "--namespace", " "], 2, "--namespace")],
+    ("publish", "--source"): [(["--stage", "{tmp}/s", "--source", "{tmp}/nope"], 2, "--source")],
+    ("publish", "--cache-dir"): [(["--stage", "{tmp}/s", "--cache-dir", "{file}"], 2, "--cache-dir")],
+    ("publish", "--repo"): [(["--stage", "{tmp}/s", "--repo", "{tmp}/nope"], 2, "--repo")],
+}
+
+
+def _options():
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for command, p in sub.choices.items():
+        for action in p._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            yield command, (action.option_strings[0] if action.option_strings else action.dest), action
+
+
+def test_every_option_has_bad_value_cases():
+    missing = [key for key in ((c, o) for c, o, _ in _options()) if key not in CASES]
+    assert not missing, f"add bad-value cases for {missing}"
+    for command, option, action in _options():
+        if action.nargs != 0:  # takes a value: needs at least one bad one
+            assert CASES[command, option], f"{command} {option} takes a value but has no bad-value case"
+
+
+@pytest.fixture
+def places(tmp_path):
+    gen = tmp_path / "gen"
+    rows = protocol.generation_plan(per_class=1, classes=["Dog"])
+    protocol.write_manifest(rows, gen / "manifest.csv")
+    (gen / rows[0].file).parent.mkdir(parents=True)
+    sf.write(gen / rows[0].file, np.full(16000, 0.1, dtype="float32"), 16000)
+    plain = tmp_path / "plain.txt"
+    plain.write_text("not json {")
+    res = tmp_path / "results.json"
+    res.write_text(json.dumps({"metrics": {}}))
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    return {"gen": str(gen), "file": str(plain), "res": str(res), "tmp": str(fresh)}
+
+
+CASE_LIST = [(command, option, args, code, text) for (command, option), cases in CASES.items()
+             for args, code, text in cases]
+
+
+@pytest.mark.parametrize("command, option, args, code, text", CASE_LIST,
+                         ids=[f"{c} {o} {' '.join(a)[-40:]}" for c, o, a, _, _ in CASE_LIST])
+def test_bad_value_is_one_line_naming_it(command, option, args, code, text, places, capsys, monkeypatch):
+    monkeypatch.setenv("IMAGEHEAR_OFFLINE", "1")
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")  # "cuda" must be unavailable, whatever the machine
+    argv = [command] + [a.format(**places) for a in args]
+    rc = main(argv)
+    err = capsys.readouterr().err
+    assert rc == code, (argv, err)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert lines[0].startswith(f"image-hear {command}") and text in lines[0], lines[0]
+
+
+def test_our_own_bug_shows_a_traceback_and_asks_for_a_report(monkeypatch, capsys, tmp_path):
+    from imagehear import commands
+
+    def broken(args):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(commands, "plan", broken)
+    assert main(["plan", "--out", str(tmp_path)]) == 3
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "RuntimeError: a bug" in err and "please report it" in err.splitlines()[-1]
+
+
+@pytest.mark.parametrize("call, text", [
+    (lambda api, kw: api.passt_accuracy(["nowhere/dog_000.wav"], ["Dog"], **kw), "1 file(s) not found: nowhere"),
+    (lambda api, kw: api.passt_accuracy([np.zeros(16000)], ["Dog"], sampling_rate=16000, batch_size=0, **kw),
+     "batch_size=0"),
+    (lambda api, kw: api.passt_accuracy([np.zeros(16000)], ["Dog"], sampling_rate=16000, device="tpu", **kw),
+     "device='tpu'"),
+    (lambda api, kw: api.passt_accuracy([np.zeros(16000)], ["Dig"], sampling_rate=16000, **kw), "unknown class 'Dig'"),
+    (lambda api, kw: api.passt_accuracy([np.zeros(16000)], ["Dog"], **kw), "sampling_rate"),
+    (lambda api, kw: api.passt_accuracy([], [], **kw), "predictions is empty"),
+    (lambda api, kw: api.score("nope", [np.zeros(16000)], sampling_rate=16000, **kw), "unknown metric 'nope'"),
+    (lambda api, kw: api.kl([np.zeros(16000)] * 2, [np.zeros(16000)], sampling_rate=16000, **kw), "pair one to one"),
+    (lambda api, kw: api.passt_accuracy([np.zeros(16000)], ["Dog"], sampling_rate=16000,
+                                        **{**kw, "weights_dir": "/nonexistent"}), "weights_dir"),
+])
+def test_python_api_mistakes_are_one_line_errors(call, text, tmp_path):
+    from imagehear import api
+    from imagehear.errors import ImageHearError
+
+    (tmp_path / "w").mkdir()
+    with pytest.raises(ImageHearError) as info:
+        call(api, {"weights_dir": str(tmp_path / "w"), "cache_dir": str(tmp_path / "c")})
+    assert "\n" not in str(info.value) and text in str(info.value), str(info.value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,8 +21,9 @@ def board_python(staged, tmp_path_factory, venv_tools):
     make_venv, _ = venv_tools
     space = staged[0] / "spaces" / "leaderboard"
     sdk = re.search(r"^sdk_version:\s*(\S+)$", (space / "README.md").read_text(), flags=re.MULTILINE).group(1)
-    return make_venv(tmp_path_factory.mktemp("venvs") / "leaderboard", f"gradio=={sdk}",
-                     "-r", str(space / "requirements.txt"))
+    venv = tmp_path_factory.mktemp("venvs") / "leaderboard"
+    yield make_venv(venv, f"gradio=={sdk}", "-r", str(space / "requirements.txt"))
+    shutil.rmtree(venv, ignore_errors=True)
 
 
 def test_the_space_venv_has_no_torch_and_the_package_is_the_staged_one(board_python, staged, venv_tools):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import socket
 import subprocess
 import time
@@ -30,13 +31,18 @@ def spaces_python(staged, tmp_path_factory, venv_tools):
     stage, _ = staged
     texts = {(stage / "spaces" / m / "requirements.txt").read_text() for m in metric_modules()}
     assert len(texts) == 1  # one venv stands honestly for all 11 Spaces
-    python = make_venv(tmp_path_factory.mktemp("venvs") / "metric_spaces", "-r",
+    venv = tmp_path_factory.mktemp("venvs") / "metric_spaces"
+    python = make_venv(venv, "-r",
                        str(stage / "spaces" / metric_modules()[0] / "requirements.txt"),
                        "--find-links", str(stage / "dist"))
-    record = run(python, "-c", "from importlib import metadata as m; print(m.distribution('image-hear').read_text('RECORD'))")
+    record = run(python, "-c", "from importlib import metadata as m; print(m.distribution('image-hear').read_text('RECORD'))",
+                 cwd=tmp_path_factory.mktemp("elsewhere"))  # not the checkout: its egg-info would answer
     wheel = zipfile.ZipFile(stage / "dist" / f"image_hear-{__version__}-py3-none-any.whl")
-    assert record.strip() == wheel.read(f"image_hear-{__version__}.dist-info/RECORD").decode().strip()  # our wheel
-    return python
+    ours = {line for line in wheel.read(f"image_hear-{__version__}.dist-info/RECORD").decode().splitlines()
+            if line.startswith("imagehear/")}
+    assert ours and ours <= set(record.splitlines())  # every package file is the staged wheel's, by hash
+    yield python
+    shutil.rmtree(venv, ignore_errors=True)  # ~7 GB (torch's CUDA build): pytest keeps 3 basetemps
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from imagehear.publish.layout import NAMESPACE, PublishError, human_size
+from imagehear.publish.layout import NAMESPACE, PublishUsageError, human_size
 
 
 def publish(stage_dir, push: bool = False, token: str | None = None, dry_run: bool = False, source=None,
@@ -21,7 +21,7 @@ def publish(stage_dir, push: bool = False, token: str | None = None, dry_run: bo
 
     token = token or os.environ.get("HF_TOKEN")
     if push and not dry_run and not token:  # before the slow part
-        raise PublishError("--push needs a Hub write token: pass --token or set HF_TOKEN (or add --dry-run)")
+        raise PublishUsageError("--push needs a Hub write token: pass --token or set HF_TOKEN (or add --dry-run)")
     uploads = stage(stage_dir, repo=repo, source=source, cache_dir=cache_dir, namespace=namespace)
     if dry_run or push:
         text = pushing.format_plan(stage_dir, uploads, namespace)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from imagehear.errors import ImageHearError
+from imagehear.errors import ImageHearError, UsageError
 
 NAMESPACE = "imagehear"          # the Hub organisation: load_dataset("imagehear/image_hear")
 DATASET_REPO = "image_hear"
@@ -21,7 +21,11 @@ PARTS = ("dataset", "spaces", "results", "dist")
 
 
 class PublishError(ImageHearError):
-    """A release that cannot be staged or pushed as asked (the message names the fix)."""
+    """A release that cannot be staged or pushed as asked (the message names the fix; exit 1)."""
+
+
+class PublishUsageError(PublishError, UsageError):
+    """A bad ``publish`` option: stage folder, missing token, not a checkout (exit 2)."""
 
 
 def metric_modules() -> list[str]:
@@ -82,9 +86,9 @@ def prepare_stage_dir(stage_dir) -> Path:
 
     stage_dir = Path(stage_dir).expanduser()
     if stage_dir.exists() and not stage_dir.is_dir():
-        raise PublishError(f"{stage_dir}: exists and is not a folder; pass --stage an empty or new folder")
+        raise PublishUsageError(f"{stage_dir}: exists and is not a folder; pass --stage an empty or new folder")
     if stage_dir.is_dir() and any(stage_dir.iterdir()) and not (stage_dir / MARKER).is_file():
-        raise PublishError(f"{stage_dir}: not empty and not an earlier image-hear stage; pass --stage an "
+        raise PublishUsageError(f"{stage_dir}: not empty and not an earlier image-hear stage; pass --stage an "
                            f"empty or new folder")
     for part in PARTS:
         shutil.rmtree(stage_dir / part, ignore_errors=True)

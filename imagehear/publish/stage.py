@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from imagehear.publish.layout import NAMESPACE, PublishError, metric_modules, prepare_stage_dir
+from imagehear.publish.layout import NAMESPACE, PublishError, PublishUsageError, metric_modules, prepare_stage_dir
 
 
 def find_repo(repo=None) -> Path:
@@ -22,7 +22,7 @@ def find_repo(repo=None) -> Path:
     needed = ("pyproject.toml", "CHANGELOG.md", "metrics", "space/app.py")
     missing = [n for n in needed if not (root / n).exists()]
     if missing:
-        raise PublishError(f"{root}: not a checkout of the image-hear repository (no {missing[0]}); "
+        raise PublishUsageError(f"{root}: not a checkout of the image-hear repository (no {missing[0]}); "
                            f"run publish from one or pass --repo")
     return root
 

@@ -89,19 +89,19 @@ def test_push_uploads_each_folder_once_with_huggingface_hub_calls(staged):
     assert len(spaces) == 12 and all(k["space_sdk"] == "gradio" for k in spaces)
 
 
-def test_refusals_are_one_line_with_exit_1_or_2(tmp_path, capsys, monkeypatch):
+def test_refusals_are_one_line_with_exit_2(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("HF_TOKEN", raising=False)
     (tmp_path / "busy").mkdir()
     (tmp_path / "busy" / "notes.txt").write_text("mine")
-    assert main(["publish", "--stage", str(tmp_path / "busy")]) in (1, 2)
+    assert main(["publish", "--stage", str(tmp_path / "busy")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "not empty and not an earlier image-hear stage" in err
     assert (tmp_path / "busy" / "notes.txt").read_text() == "mine"
-    assert main(["publish", "--stage", str(tmp_path / "new"), "--push"]) in (1, 2)
+    assert main(["publish", "--stage", str(tmp_path / "new"), "--push"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--push needs a Hub write token" in err and not (tmp_path / "new").exists()
     env = {k: v for k, v in os.environ.items() if k != "HF_TOKEN"}
     proc = subprocess.run([sys.executable, "-m", "imagehear.cli", "publish", "--stage", str(tmp_path / "x"),
                            "--repo", str(tmp_path)], capture_output=True, text=True, env=env)
-    assert proc.returncode in (1, 2) and "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
     assert "not a checkout of the image-hear repository" in proc.stderr

@@ -20,7 +20,7 @@ from pathlib import Path
 from imagehear.errors import UsageError
 
 DEVICE_FORMS = "cpu, cuda, cuda:N, mps or auto"
-_DEVICE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
+_DEVICE = re.compile(r"^(auto|(cpu|mps|cuda)(:\d+)?)$")
 
 
 def device(value) -> str:

@@ -227,7 +227,7 @@ def test_bad_inputs_are_clear_messages(generated, weights_dir, tmp_path, capsys)
     data = np.zeros(RATE, dtype="float32"); data[10] = np.nan
     sf.write(bad / rows[0].file, data, RATE, subtype="FLOAT")
     base = ["--weights-dir", str(weights_dir), "--device", "cpu", "--cache-dir", str(tmp_path / "c")]
-    assert main(["evaluate", str(bad), "--metrics", "accuracy"] + base) == 2
+    assert main(["evaluate", str(bad), "--metrics", "accuracy"] + base) == 1  # bad data
     err = capsys.readouterr().err
     assert rows[0].file in err and "--skip-invalid" in err and "Traceback" not in err
     assert main(["evaluate", str(bad), "--metrics", "accuracy", "--skip-invalid",
@@ -235,12 +235,12 @@ def test_bad_inputs_are_clear_messages(generated, weights_dir, tmp_path, capsys)
     skipped = json.loads((tmp_path / "r.json").read_text())
     assert skipped["skipped"][0]["file"] == rows[0].file and skipped["n_samples"] == 5
     assert skipped["complete"] is False
-    assert main(["evaluate", str(tmp_path)] + base) == 2
+    assert main(["evaluate", str(tmp_path)] + base) == 1
     assert "manifest" in capsys.readouterr().err
     assert main(["evaluate", str(gen), "--metrics", "kl"] + base) == 2
     assert "--reference-dir" in capsys.readouterr().err
     empty_ref = tmp_path / "other_ref"
     empty_ref.mkdir()
     sf.write(empty_ref / "nothing_matches.wav", tone(1), RATE)
-    assert main(["evaluate", str(gen), "--metrics", "kl", "--reference-dir", str(empty_ref)] + base) == 2
+    assert main(["evaluate", str(gen), "--metrics", "kl", "--reference-dir", str(empty_ref)] + base) == 1
     assert "no reference file matches" in capsys.readouterr().err

@@ -189,7 +189,8 @@ def frechet_entry(gen_clips: list[np.ndarray], ref_clips: list[np.ndarray], seed
 
 def _covariance_rank(rows: np.ndarray) -> int:
     """Rank of the rows' covariance, from the centred rows (n x d) rather than the d x d matrix."""
-    return int(np.linalg.matrix_rank(rows - rows.mean(axis=0))) if len(rows) > 1 else 0
+    # centring removes one dimension exactly; rounding can leave it above the rank tolerance
+    return min(int(np.linalg.matrix_rank(rows - rows.mean(axis=0))), len(rows) - 1) if len(rows) > 1 else 0
 
 
 def kad_statistic(gen_emb, ref_emb, bandwidth: float):

@@ -207,7 +207,7 @@ def frechet_distance_from_embeddings(x, y, names=("first", "second")) -> float:
 def _warn_few_samples(x, y, names) -> None:
     for name, rows in zip(names, (x, y)):
         if len(rows) <= rows.shape[1]:
-            rank = int(np.linalg.matrix_rank(rows - rows.mean(axis=0)))
+            rank = min(int(np.linalg.matrix_rank(rows - rows.mean(axis=0))), len(rows) - 1)  # centring: <= n - 1
             warnings.warn(f"the {name} set has {len(rows)} samples for {rows.shape[1]} dimensions: its covariance "
                           f"is singular (rank {rank}) and the Fréchet distance is unreliable", FewSamplesWarning,
                           stacklevel=3)

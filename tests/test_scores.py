@@ -422,11 +422,11 @@ def test_kl_reverse_with_matching_direction_is_allowed():
 @pytest.mark.parametrize("n, m, d", [(6, 9, 64), (40, 30, 8)])  # rows < dims (SVD path), rows > dims
 def test_weighted_frechet_distance_equals_the_covariance_path(n, m, d):
     """Reference: frechet_distance on weighted_moments (d x d eigenvalues); rel 1e-9."""
-    from imagehear.scores.frechet import weighted_frechet_distance, weighted_moments
+    from imagehear.scores.frechet import frechet_distance, weighted_frechet_distance, weighted_moments
 
     rng = np.random.default_rng(n)
     x, y = rng.normal(size=(n, d)), rng.normal(0.5, 2.0, size=(m, d))
     wx, wy = rng.poisson(1.0, size=n).astype(float), rng.uniform(0.5, 2.0, size=m)
     wx[:2] = [0.0, 3.0]  # a dropped row and a repeated one
-    slow = scores.frechet_distance(*weighted_moments(x, wx), *weighted_moments(y, wy))
+    slow = frechet_distance(*weighted_moments(x, wx), *weighted_moments(y, wy))
     assert weighted_frechet_distance(x, wx, y, wy) == pytest.approx(slow, rel=1e-9)

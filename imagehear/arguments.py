@@ -147,8 +147,10 @@ def results_path(value) -> Path:
 
 def image_source(value) -> str:
     """The image source: an http(s)/file URL, or a folder that exists."""
+    from imagehear.download import is_url
+
     text = str(value).strip()
-    if text.startswith(("http://", "https://", "file://")):
+    if is_url(text):
         return text
     if "://" in text:
         raise UsageError(f"{text[:60]!r}: only http(s):// and file:// URLs, or a local folder")

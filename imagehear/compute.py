@@ -183,14 +183,8 @@ def frechet_entry(gen_clips: list[np.ndarray], ref_clips: list[np.ndarray], seed
                                              len(ref_clips), labels, images, seed, n_resamples, floor=0.0),
              "n_generated": int(len(gen)), "n_reference": int(len(ref)),
              "n_generated_clips": len(gen_clips), "n_reference_clips": len(ref_clips),
-             "rank_generated": _covariance_rank(gen), "rank_reference": _covariance_rank(ref)}
+             "rank_generated": scores.covariance_rank(gen), "rank_reference": scores.covariance_rank(ref)}
     return entry
-
-
-def _covariance_rank(rows: np.ndarray) -> int:
-    """Rank of the rows' covariance, from the centred rows (n x d) rather than the d x d matrix."""
-    # centring removes one dimension exactly; rounding can leave it above the rank tolerance
-    return min(int(np.linalg.matrix_rank(rows - rows.mean(axis=0))), len(rows) - 1) if len(rows) > 1 else 0
 
 
 def kad_statistic(gen_emb, ref_emb, bandwidth: float):

@@ -74,13 +74,10 @@ def _ylimits(spec, low: float, high: float) -> tuple[float, float]:
     return max(bottom, lo) if np.isfinite(lo) else bottom, min(top, hi) if np.isfinite(hi) else top
 
 
-def bar_plot(key: str, results: dict, path: Path, seed: int = 0) -> Path | None:
-    """Per-class bars of a per-sample metric with their 95 % intervals, n under each class."""
+def bar_plot(key: str, results: dict, rows: samples.PerSample, path: Path, seed: int = 0) -> Path | None:
+    """Per-class bars of a per-sample metric with their 95 % intervals, n under each class;
+    ``rows``: the run's unpacked per-sample values."""
     spec = METRICS[key]
-    block = results.get("per_sample")
-    if not block:
-        return None
-    rows = samples.unpack(block)
     values = samples.metric_values(rows, key)
     if values is None:
         return None
@@ -148,8 +145,10 @@ def write_plots(results: dict, out_dir, prefix: str = "") -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     seed = int(((results.get("config") or {}).get("bootstrap") or {}).get("seed", 0))
-    written = [bar_plot(key, results, out_dir / f"{prefix}{key}_per_class.png", seed)
-               for key in METRICS if key in results.get("metrics", {}) and "error" not in results["metrics"][key]]
+    rows = samples.unpack(results["per_sample"]) if results.get("per_sample") else None  # once for every plot
+    written = [bar_plot(key, results, rows, out_dir / f"{prefix}{key}_per_class.png", seed)
+               for key in METRICS if rows is not None and key in results.get("metrics", {})
+               and "error" not in results["metrics"][key]]
     written.append(confusion_plot(results, out_dir / f"{prefix}confusion.png"))
     return [p for p in written if p is not None]
 

@@ -126,10 +126,11 @@ def evaluate_generated(generated_dir, reference_dir=None, metrics=None, skip_inv
         options.shard = current_shard(options.device)
     folder = Path(generated_dir)
     names = pipeline.select_metrics(metrics, reference_dir is not None)
-    names = class_metrics(names, protocol.read_manifest(folder), metrics)
+    manifest = protocol.read_manifest(folder)
+    names = class_metrics(names, manifest, metrics)
     paired, reference_errors = None, []
     if any(registry.METRICS[n].reference != "none" for n in names):
-        paired = pair_reference(protocol.read_manifest(folder), reference_dir)
+        paired = pair_reference(manifest, reference_dir)
         reference_errors = reference_problems(paired[3], reference_dir)
     rows, skipped = validated_rows(folder, skip_invalid, options.progress, reference_errors)
     # clips are named by their manifest path (the inception score orders clips by name)

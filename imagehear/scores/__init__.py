@@ -21,7 +21,7 @@ from imagehear.scores.classifier import (
 )
 from imagehear.scores.frechet import (
     FewSamplesWarning, GaussianStats, frechet_distance, frechet_distance_from_embeddings,
-    frechet_distance_from_stats, trace_sqrt_product, weighted_frechet_distance, weighted_moments,
+    covariance_rank, frechet_distance_from_stats, trace_sqrt_product, weighted_frechet_distance, weighted_moments,
 )
 from imagehear.scores.inception import IS_SEED, IS_SPLITS, InceptionScoreResult, inception_score
 from imagehear.scores.kernel import (
@@ -33,7 +33,7 @@ from imagehear.scores.similarity import SimilarityResult, clap_score, clip_score
 __all__ = [
     "CLUSTER_METHOD", "ClusterDesign", "Difference", "cluster_bootstrap_ci", "interval", "kernel_audio_distance_resampled",
     "mismatched_clap_score", "mismatched_clip_score", "paired_difference", "prior_guess_accuracy",
-    "resampled_pair_difference", "shuffled_accuracy", "stratified_means", "two_sided_p", "weighted_frechet_distance", "weighted_moments",
+    "resampled_pair_difference", "shuffled_accuracy", "stratified_means", "two_sided_p", "weighted_frechet_distance", "covariance_rank", "weighted_moments",
     "AccuracyResult", "FewSamplesWarning", "GaussianStats", "IS_SEED", "IS_SPLITS", "InceptionScoreResult",
     "KADResult", "KAD_SCALE", "KLResult", "KL_DIRECTIONS", "KL_EPS", "OTHER", "SimilarityResult",
     "bootstrap_ci", "clap_score", "classifier_accuracy", "clip_score", "clip_score_frames", "frechet_distance",

@@ -180,9 +180,7 @@ def frechet_distance_from_stats(a: GaussianStats, b: GaussianStats, names=("firs
         raise ValueError(f"cannot compare {a.dim}-d and {b.dim}-d embeddings")
     for name, s in zip(names, (a, b)):
         if s.n <= s.dim:
-            warnings.warn(f"the {name} set has {s.n} samples for {s.dim} dimensions: its covariance "
-                          f"is singular (rank {s.rank()}) and the Fréchet distance is unreliable",
-                          FewSamplesWarning, stacklevel=2)
+            _warn_few_samples(name, s.n, s.dim, s.rank())
     return frechet_distance(a.mean, a.cov, b.mean, b.cov)
 
 
@@ -199,18 +197,25 @@ def frechet_distance_from_embeddings(x, y, names=("first", "second")) -> float:
     if x.shape[1] != y.shape[1]:
         raise ValueError(f"x and y must have the same embedding size, got {x.shape[1]} and {y.shape[1]}")
     if min(len(x), len(y)) < x.shape[1]:  # fewer rows than dimensions: the rows' SVD, not d x d eigh
-        _warn_few_samples(x, y, names)
+        for name, rows in zip(names, (x, y)):
+            if len(rows) <= rows.shape[1]:
+                _warn_few_samples(name, len(rows), rows.shape[1], covariance_rank(rows))
         return weighted_frechet_distance(x, np.ones(len(x)), y, np.ones(len(y)))
     return frechet_distance_from_stats(GaussianStats.from_embeddings(x), GaussianStats.from_embeddings(y), names)
 
 
-def _warn_few_samples(x, y, names) -> None:
-    for name, rows in zip(names, (x, y)):
-        if len(rows) <= rows.shape[1]:
-            rank = min(int(np.linalg.matrix_rank(rows - rows.mean(axis=0))), len(rows) - 1)  # centring: <= n - 1
-            warnings.warn(f"the {name} set has {len(rows)} samples for {rows.shape[1]} dimensions: its covariance "
-                          f"is singular (rank {rank}) and the Fréchet distance is unreliable", FewSamplesWarning,
-                          stacklevel=3)
+def covariance_rank(rows) -> int:
+    """Rank of the rows' covariance, from the centred rows (n x d) rather than the d x d matrix."""
+    rows = np.asarray(rows, dtype=np.float64)
+    if len(rows) < 2:
+        return 0
+    # centring removes one dimension exactly; rounding can leave it above the rank tolerance
+    return min(int(np.linalg.matrix_rank(rows - rows.mean(axis=0))), len(rows) - 1)
+
+
+def _warn_few_samples(name: str, n: int, dim: int, rank: int) -> None:
+    warnings.warn(f"the {name} set has {n} samples for {dim} dimensions: its covariance is singular "
+                  f"(rank {rank}) and the Fréchet distance is unreliable", FewSamplesWarning, stacklevel=3)
 
 
 def weighted_moments(x, weights) -> tuple[np.ndarray, np.ndarray]:

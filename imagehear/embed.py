@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib
 import json
 import os
-import sys
 import tempfile
 from pathlib import Path
 
@@ -29,8 +27,7 @@ import numpy as np
 from imagehear.audio import RESAMPLER
 from imagehear.clips import AudioItem, as_items  # noqa: F401 (re-exported: the engine's inputs)
 
-CACHE_VERSION = 2  # bump when this engine changes outputs (each backbone has its own CODE_VERSION)
-BASE_PACKAGES = ("torch", "torchaudio")  # compute (and resample for) every backbone
+CACHE_VERSION = 2  # bump when this engine changes outputs (each model spec has its own code_version)
 PRECISIONS = ("fp32", "bf16", "fp16")
 
 
@@ -89,21 +86,13 @@ def package_version(name: str) -> str | None:
 
 
 def backbone_versions(backbone) -> dict:
-    """The code that computes ``backbone``'s outputs: its module's ``CODE_VERSION`` and the
-    versions of torch, torchaudio and the module's upstream ``PACKAGES``.
+    """The code that computes ``backbone``'s outputs: its spec's ``code_version`` and the versions
+    of torch, torchaudio and the spec's ``packages`` (a model without a spec: torch's alone)."""
+    from imagehear.models import BASE_PACKAGES, MODELS
 
-    A registered backbone (``imagehear.backbones.<name>``) is read from its module, so a
-    :class:`~imagehear.backbones.lazy.LazyBackbone` needs no build; any other object from
-    the module its class is defined in (None / no packages when it has no such constants).
-    """
-    from imagehear.backbones import BACKBONES
-
-    if backbone.name in BACKBONES:
-        module = importlib.import_module(f"imagehear.backbones.{backbone.name}")
-    else:
-        module = sys.modules.get(type(backbone).__module__)
-    packages = BASE_PACKAGES + tuple(getattr(module, "PACKAGES", ()))
-    return {"code_version": getattr(module, "CODE_VERSION", None),
+    spec = MODELS.get(backbone.name)
+    packages = BASE_PACKAGES + (spec.packages if spec else ())
+    return {"code_version": spec.code_version if spec else None,
             "packages": {name: package_version(name) for name in packages}}
 
 
@@ -168,6 +157,20 @@ def default_batch_size(device: str) -> int:
     return 1 if str(device).startswith("cpu") else 16
 
 
+def autocast(device: str, precision: str):
+    """``torch.autocast`` for ``precision`` on ``device``'s type (fp32: a no-op context).
+
+    >>> import torch
+    >>> with autocast("cpu", "bf16"):
+    ...     (torch.ones(2, 2) @ torch.ones(2, 2)).dtype
+    torch.bfloat16
+    """
+    import torch
+
+    dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
+    return torch.autocast(str(device).split(":")[0], dtype=dtype, enabled=dtype is not None)
+
+
 def extract(backbone, items: list[AudioItem], cache_dir=None, batch_size: int | None = None, precision: str = "fp32",
             num_workers: int | None = None, progress: bool = True, shard=None) -> list[dict[str, np.ndarray]]:
     """Run ``backbone`` over ``items``; return one dict of float32 arrays per item, in order.
@@ -228,7 +231,10 @@ def _extract_rate(group, rate, items, subsets, cache_dir, batch_size, precision,
     shard.barrier()
     missing = {b.name: {hashes[i] for i in subsets[b.name]} - set(results[b.name]) for b in group}
     todo_hashes = [h for h in dict.fromkeys(hashes) if any(h in m for m in missing.values())]
-    todo = [items[hashes.index(h)] for h in todo_hashes]
+    first_item = {}  # content hash -> the first item with it (one pass: hashes.index in a loop is quadratic)
+    for item, h in zip(items, hashes):
+        first_item.setdefault(h, item)
+    todo = [first_item[h] for h in todo_hashes]
     if todo:
         device = str(getattr(group[0], "device", "cpu"))
         batches = length_batches([item.length_at(rate) for item in todo],
@@ -238,7 +244,6 @@ def _extract_rate(group, rate, items, subsets, cache_dir, batch_size, precision,
         loader = DataLoader(_ClipDataset(todo, rate), num_workers=num_workers, batch_sampler=batches,
                             collate_fn=_stack)
         order = iter(batches)
-        autocast_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
         names = "+".join(b.name for b in group)
         with tqdm(total=sum(map(len, batches)), desc=names, unit="clip", disable=not progress, leave=False) as bar, \
                 torch.inference_mode():
@@ -248,7 +253,7 @@ def _extract_rate(group, rate, items, subsets, cache_dir, batch_size, precision,
                     rows = [r for r, i in enumerate(indices) if todo_hashes[i] in missing[b.name]]
                     if not rows:
                         continue
-                    with torch.autocast(device.split(":")[0], dtype=autocast_dtype, enabled=autocast_dtype is not None):
+                    with autocast(device, precision):
                         outputs = b(batch[rows].to(device) if len(rows) < len(indices) else batch.to(device))
                     outputs = {k: v.float().cpu().numpy() for k, v in outputs.items()}
                     for row, r in enumerate(rows):
@@ -279,6 +284,8 @@ def extract_keyed(backbone, inputs: dict[str, object], compute, cache_dir=None, 
     """
     import torch
 
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
     cache = None if cache_dir is False else EmbeddingCache(cache_dir or default_cache_dir(),
                                                            cache_key(backbone, precision))
     out = {}
@@ -287,7 +294,8 @@ def extract_keyed(backbone, inputs: dict[str, object], compute, cache_dir=None, 
         if hit is not None:
             out[h] = hit["embedding"]
     todo = [h for h in inputs if h not in out]
-    with torch.inference_mode():
+    # the precision is in the cache key and the results: images and prompts run under it too
+    with torch.inference_mode(), autocast(str(getattr(backbone, "device", "cpu")), precision):
         for start in range(0, len(todo), batch_size):
             chunk = todo[start:start + batch_size]
             embeddings = compute([inputs[h] for h in chunk]).float().cpu().numpy()

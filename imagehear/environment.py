@@ -7,12 +7,18 @@ from importlib import metadata
 from imagehear import protocol
 from imagehear.audio import RESAMPLER
 
-PACKAGES = ("image-hear", "torch", "torchaudio", "transformers", "datasets", "evaluate", "hear21passt",
-            "wav2clip", "torchvggish", "panns-inference", "numpy", "scipy", "soundfile", "av")
+
+def _packages() -> tuple[str, ...]:
+    """image-hear, the code behind every model (from the model specs), then the data stack."""
+    from imagehear.models import code_packages
+
+    return tuple(dict.fromkeys(("image-hear",) + code_packages() + (
+        "datasets", "evaluate", "panns-inference", "numpy", "scipy", "soundfile", "av")))
+
 
 def package_versions() -> dict[str, str]:
     versions = {}
-    for name in PACKAGES:
+    for name in _packages():
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

@@ -1,6 +1,6 @@
-"""Weights registry: one typed entry per checkpoint, and the rules for finding its files.
+"""Finding a model's weights: the rules, read from its spec (:data:`imagehear.models.MODELS`).
 
-Resolution order for an entry:
+Resolution order for a model:
 1. ``weights_dir`` argument or ``IMAGEHEAR_WEIGHTS``: the upstream file name
    (``passt-s-f128-p16-s10-ap.476-swa.pt``) or, for Hugging Face models, a
    ``save_pretrained`` folder named after the repo (``clip-vit-base-patch32/``).
@@ -14,12 +14,13 @@ Every result records each checkpoint's SHA-256 and whether it is on the accepted
 results whose weights are all on it. A weights folder written by :mod:`imagehear.testing`
 holds a ``RANDOM_WEIGHTS`` marker; results from it record ``random_init: true``.
 
-Listing the registry touches neither disk nor network:
+Known SHA-256s (the spec's ``sha256``, or a torch-hub prefix) are checked on download and on
+cached copies: a mismatch is refused, never used. Listing touches neither disk nor network:
 
->>> from imagehear.weights import REGISTRY
->>> sorted(REGISTRY)
+>>> from imagehear.models import MODELS
+>>> sorted(MODELS)
 ['clap', 'clip', 'panns', 'passt', 'vggish', 'wav2clip']
->>> REGISTRY["passt"].file_name
+>>> MODELS["passt"].file_name
 'passt-s-f128-p16-s10-ap.476-swa.pt'
 """
 from __future__ import annotations
@@ -33,72 +34,22 @@ from pathlib import Path
 
 from imagehear.download import fetch, remembered_sha256
 from imagehear.errors import UsageError, WeightsError
+from imagehear.models import MODELS, ModelSpec
 
 
 class RandomWeightsWarning(UserWarning):
     """A result was scored with randomly initialised weights (imagehear.testing): meaningless numbers."""
 
 
-@dataclass(frozen=True)
-class WeightsEntry:
-    name: str                 # registry key, also the backbone name
-    checkpoint: str           # upstream checkpoint name
-    kind: str                 # "file" (one upstream file) or "hf" (Hugging Face model repo)
-    file_name: str            # upstream file name, or the save_pretrained folder name
-    source: str               # download URL, or hub repo id
-    sha256: str | None        # full SHA-256 when published; None: recorded, not checked
-    sha256_prefix: str | None  # torch-hub style prefix carried in the file name
-    license: str
-    paper: str
-    revision: str | None = None          # "hf" entries: the hub commit they are pinned to
-    allow_patterns: tuple[str, ...] = ()  # "hf" entries: the files of that commit the backbone loads
-
-
-# Files of the pinned commits (file lists and SHA-256s: imagehear/data/accepted_weights.json).
-# CLIP: only the vision tower is used, with our own preprocessing: the config and the weights.
-CLIP_FILES = ("config.json", "pytorch_model.bin")
-# CLAP: ClapModel + ClapProcessor (feature extractor settings and the RoBERTa tokenizer).
-CLAP_FILES = ("config.json", "merges.txt", "preprocessor_config.json", "pytorch_model.bin",
-              "special_tokens_map.json", "tokenizer.json", "tokenizer_config.json", "vocab.json")
 RANDOM_MARKER = "RANDOM_WEIGHTS"  # written by imagehear.testing.make_weights_dir
 ACCEPTED_FILE = Path(__file__).resolve().parent / "data" / "accepted_weights.json"
 ACCEPTED_ENV = "IMAGEHEAR_ACCEPTED_WEIGHTS"  # another accepted list (tests, a private leaderboard)
-
-
-REGISTRY: dict[str, WeightsEntry] = {e.name: e for e in (
-    WeightsEntry("passt", "passt_s_swa_p16_128_ap476", "file", "passt-s-f128-p16-s10-ap.476-swa.pt",
-                 "https://github.com/kkoutini/PaSST/releases/download/v0.0.1-audioset/"
-                 "passt-s-f128-p16-s10-ap.476-swa.pt", None, None, "Apache-2.0",
-                 "Koutini et al., Efficient Training of Audio Transformers with Patchout, Interspeech 2022"),
-    WeightsEntry("wav2clip", "Wav2CLIP", "file", "Wav2CLIP.pt",
-                 "https://github.com/descriptinc/lyrebird-wav2clip/releases/download/v0.1.0-alpha/Wav2CLIP.pt",
-                 None, None, "MIT", "Wu et al., Wav2CLIP: Learning Robust Audio Representations from CLIP, ICASSP 2022"),
-    WeightsEntry("vggish", "vggish", "file", "vggish-10086976.pth",
-                 "https://github.com/harritaylor/torchvggish/releases/download/v0.1/vggish-10086976.pth",
-                 None, "10086976", "Apache-2.0",
-                 "Hershey et al., CNN Architectures for Large-Scale Audio Classification, ICASSP 2017"),
-    # PANNs publishes the file on Zenodo (with its md5, 362fc5ff18f1d6ad2f6d464b45893f2c), no SHA-256;
-    # this one is the SHA-256 of that file (358,668,570 bytes) as several independent users record it.
-    # License: MIT, the license of the code and models repository (qiuqiangkong/audioset_tagging_cnn).
-    WeightsEntry("panns", "Cnn14_16k_mAP=0.438", "file", "Cnn14_16k_mAP=0.438.pth",
-                 "https://zenodo.org/record/3987831/files/Cnn14_16k_mAP%3D0.438.pth?download=1",
-                 "e2ee543a27919542c2ea03eabaa70b24dcd4e6c8e05621de6b67a94e4c5058e6", None, "MIT",
-                 "Kong et al., PANNs: Large-Scale Pretrained Audio Neural Networks for Audio Pattern "
-                 "Recognition, IEEE/ACM TASLP 2020"),
-    WeightsEntry("clip", "openai/clip-vit-base-patch32", "hf", "clip-vit-base-patch32",
-                 "openai/clip-vit-base-patch32", None, None, "MIT",
-                 "Radford et al., Learning Transferable Visual Models From Natural Language Supervision, ICML 2021",
-                 revision="3d74acf9a28c67741b2f4f2ea7635f0aaf6f0268", allow_patterns=CLIP_FILES),
-    WeightsEntry("clap", "laion/clap-htsat-unfused", "hf", "clap-htsat-unfused",
-                 "laion/clap-htsat-unfused", None, None, "Apache-2.0",
-                 "Wu et al., Large-scale Contrastive Language-Audio Pretraining, ICASSP 2023",
-                 revision="8fa0f1c6d0433df6e97c127f64b2a1d6c0dcda8a", allow_patterns=CLAP_FILES),
-)}
+REGISTRY = MODELS  # the model registry, under its older name
 
 
 @dataclass(frozen=True)
 class ResolvedWeights:
-    entry: WeightsEntry
+    entry: ModelSpec
     path: Path       # the file, or the model folder
     sha256: str      # of the file; for folders, of the sorted (name, sha256) list of its files
     origin: str      # "weights_dir", "cache" or "download"
@@ -164,7 +115,7 @@ def torch_hub_checkpoints() -> Path:
     return Path(hub) / "hub" / "checkpoints"
 
 
-def _offline_error(entry: WeightsEntry, weights_dir: Path | None) -> WeightsError:
+def _offline_error(entry: ModelSpec, weights_dir: Path | None) -> WeightsError:
     where = f"{weights_dir}/{entry.file_name}" if weights_dir else (
         f"DIR/{entry.file_name} and pass the folder (CLI --weights-dir DIR, Python weights_dir=DIR, or "
         "IMAGEHEAR_WEIGHTS=DIR)")
@@ -175,7 +126,7 @@ def _offline_error(entry: WeightsEntry, weights_dir: Path | None) -> WeightsErro
 
 
 def resolve(name: str, weights_dir=None) -> ResolvedWeights:
-    """Find (or download) the weights of registry entry ``name``."""
+    """Find (or download) the weights of model ``name`` (a key of :data:`imagehear.models.MODELS`)."""
     if name not in REGISTRY:
         raise WeightsError(f"unknown weights {name!r}; known: {', '.join(sorted(REGISTRY))}")
     entry = REGISTRY[name]
@@ -186,6 +137,7 @@ def resolve(name: str, weights_dir=None) -> ResolvedWeights:
         raise UsageError(f"{given} {str(weights_dir)!r}: no such folder; create it with the upstream weight "
                          "files, or leave it unset to use the caches")
     if weights_dir is not None:
+        # a folder the user names is used as it is: its checksum is recorded (and ranked only if accepted)
         local = weights_dir / entry.file_name
         random_init = (weights_dir / RANDOM_MARKER).is_file()
         if entry.kind == "file" and local.is_file():
@@ -194,14 +146,29 @@ def resolve(name: str, weights_dir=None) -> ResolvedWeights:
             return ResolvedWeights(entry, local, folder_sha256(local), "weights_dir", random_init)
     if entry.kind == "hf":
         return _resolve_hub(entry, weights_dir)
+    return _resolve_file(entry, weights_dir)
+
+
+def matches_known_sha256(entry: ModelSpec, digest: str) -> bool:
+    """False only when the spec knows the SHA-256 (or its torch-hub prefix) and ``digest`` differs."""
+    return (entry.sha256 is None or digest == entry.sha256) and (
+        entry.sha256_prefix is None or digest.startswith(entry.sha256_prefix))
+
+
+def _mismatch(entry: ModelSpec, where, digest: str) -> WeightsError:
+    known = f"expected {entry.sha256}" if entry.sha256 else f"does not start with {entry.sha256_prefix}"
+    return WeightsError(f"{where}: checksum mismatch for {entry.checkpoint} (sha256 {digest} {known}); "
+                        "the copy is corrupt or another file: delete it and download it again")
+
+
+def _resolve_file(entry: ModelSpec, weights_dir: Path | None) -> ResolvedWeights:
     cached = torch_hub_checkpoints() / entry.file_name
     if cached.is_file():
         digest = remembered_sha256(cached)
-        if (entry.sha256 is None or digest == entry.sha256) and (
-                entry.sha256_prefix is None or digest.startswith(entry.sha256_prefix)):
+        if matches_known_sha256(entry, digest):
             return ResolvedWeights(entry, cached, digest, "cache")
         if is_offline():  # a corrupt cache is never used; we cannot replace it offline
-            raise WeightsError(f"{cached}: checksum mismatch (sha256 {digest}); delete it and download again")
+            raise _mismatch(entry, cached, digest)
     if is_offline():
         raise _offline_error(entry, weights_dir)
     try:
@@ -210,14 +177,13 @@ def resolve(name: str, weights_dir=None) -> ResolvedWeights:
         raise WeightsError(f"{exc}; without a network, put the file in a weights folder (CLI --weights-dir DIR, "
                            "Python weights_dir=DIR, or IMAGEHEAR_WEIGHTS) and set IMAGEHEAR_OFFLINE=1") from None
     digest = remembered_sha256(cached)
-    if entry.sha256_prefix and not digest.startswith(entry.sha256_prefix):
+    if not matches_known_sha256(entry, digest):
         cached.unlink()
-        raise WeightsError(f"{entry.file_name}: checksum mismatch for {entry.source} (sha256 {digest} does not "
-                           f"start with {entry.sha256_prefix}); the download is corrupt")
+        raise _mismatch(entry, entry.source, digest)
     return ResolvedWeights(entry, cached, digest, "download")
 
 
-def _resolve_hub(entry: WeightsEntry, weights_dir: Path | None) -> ResolvedWeights:
+def _resolve_hub(entry: ModelSpec, weights_dir: Path | None) -> ResolvedWeights:
     from huggingface_hub import snapshot_download
 
     try:
@@ -229,7 +195,10 @@ def _resolve_hub(entry: WeightsEntry, weights_dir: Path | None) -> ResolvedWeigh
             raise _offline_error(entry, weights_dir) from None
         raise WeightsError(f"{entry.source}@{entry.revision}: could not get it from the Hugging Face hub ({exc}); "
                            f"save it with save_pretrained into --weights-dir DIR/{entry.file_name}") from None
-    return ResolvedWeights(entry, folder, folder_sha256(folder, entry.allow_patterns), "cache")
+    digest = folder_sha256(folder, entry.allow_patterns)
+    if not matches_known_sha256(entry, digest):  # the pinned commit's files are known: anything else is refused
+        raise _mismatch(entry, folder, digest)
+    return ResolvedWeights(entry, folder, digest, "cache")
 
 
 def read_state_dict(path, what: str) -> dict:

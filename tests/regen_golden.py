@@ -2,7 +2,7 @@
 test weights, recorded with the code versions that key the embedding cache.
 
 The embedding cache (imagehear/embed.py) keys every output by, among others, the backbone
-module's ``CODE_VERSION`` and the engine's ``CACHE_VERSION``. A change that moves an output
+spec's ``code_version`` and the engine's ``CACHE_VERSION``. A change that moves an output
 without bumping one of them would let old cached outputs mix with new ones under the same
 key. tests/test_cache_golden.py recomputes the outputs recorded in tests/golden/ and fails
 in that case. After bumping the version (or when the installed packages changed), regenerate:
@@ -151,7 +151,8 @@ def mismatches(recorded: dict, current: dict) -> list[str]:
 def verdict(name: str, recorded: dict, current_versions: dict, current_outputs: dict, weights_sha256: str) -> str | None:
     """None when ``name``'s golden entry still holds, else what the developer must do."""
     module = f"imagehear/backbones/{name}.py"
-    for field, where in (("code_version", f"CODE_VERSION in {module}"), ("cache_version", "CACHE_VERSION in "
+    spec_field = f"the code_version of MODELS[{name!r}] (imagehear/models/__init__.py)"
+    for field, where in (("code_version", spec_field), ("cache_version", "CACHE_VERSION in "
                                                                                          "imagehear/embed.py")):
         if recorded.get(field) != current_versions[field]:
             return (f"{name}: {where} is {current_versions[field]} but {GOLDEN.name} was recorded under "
@@ -166,10 +167,10 @@ def verdict(name: str, recorded: dict, current_versions: dict, current_outputs: 
         why = ", ".join(changed) if changed else "the random test weights (imagehear/testing) changed"
         return (f"{name}: outputs changed together with {why}. Package versions key the cache, so no bump is "
                 f"needed for that; regenerate {GOLDEN.name} (`{REGEN}`) — but if you also changed {module}, bump "
-                f"its CODE_VERSION first.\n  {detail}")
-    return (f"{name}: outputs changed but CODE_VERSION ({current_versions['code_version']}) and CACHE_VERSION "
+                f"{spec_field} first.\n  {detail}")
+    return (f"{name}: outputs changed but code_version ({current_versions['code_version']}) and CACHE_VERSION "
             f"({current_versions['cache_version']}) did not: embedding caches would serve the old outputs under "
-            f"the same key. Bump CODE_VERSION in {module} (or CACHE_VERSION in imagehear/embed.py for a change in "
+            f"the same key. Bump {spec_field} for a change in {module} (or CACHE_VERSION in imagehear/embed.py for a change in "
             f"the engine or audio loading), then regenerate the golden file (`{REGEN}`).\n  {detail}")
 
 

@@ -1,15 +1,17 @@
 """Golden outputs guard the embedding cache: an output may change only with a version bump.
 
 Every backbone's outputs on fixed inputs (seeded random weights, tests/regen_golden.py) are
-compared with tests/golden/backbone_outputs.json, recorded under the backbone's CODE_VERSION
+compared with tests/golden/backbone_outputs.json, recorded under the model spec's code_version
 and the engine's CACHE_VERSION. An output that moves while both stay put fails here: cached
 embeddings from before the change would be served as if they were current.
 """
+import dataclasses
 import json
 
 import numpy as np
 import pytest
 
+from imagehear.models import MODELS
 from imagehear.embed import EmbeddingCache, cache_key, extract_keyed
 from imagehear.weights import resolve
 from tests.regen_golden import BACKBONES, GOLDEN, compute_outputs, summarise, verdict, versions
@@ -54,7 +56,7 @@ def test_clip_rgb_order_change_is_caught(golden, weights_dir, monkeypatch):
     old_order = summaries(compute_outputs(weights_dir, names=("clip",))["clip"])
     problem = verdict("clip", golden["backbones"]["clip"], versions("clip"), old_order,
                       resolve("clip", weights_dir).sha256)
-    assert problem is not None and "Bump CODE_VERSION in imagehear/backbones/clip.py" in problem
+    assert problem is not None and "Bump the code_version of MODELS['clip']" in problem and "imagehear/backbones/clip.py" in problem
     assert "image palette" in problem and "regenerate" in problem
 
 
@@ -86,13 +88,12 @@ def test_cache_key_holds_code_and_package_versions(weights_dir, tmp_path, monkey
 
     import torch
 
-    import imagehear.backbones.clip as clip
     from imagehear.backbones import load_backbone
     from imagehear.backbones.lazy import lazy_backbone
 
     model = load_backbone("clip", weights_dir, "cpu")
     key = cache_key(model, "fp32")
-    assert key["code_version"] == clip.CODE_VERSION
+    assert key["code_version"] == MODELS["clip"].code_version
     assert key["packages"] == {p: metadata.version(p) for p in ("torch", "torchaudio", "transformers", "Pillow")}
     # the lazy wrapper (what the pipeline passes) keys exactly like the built backbone
     assert cache_key(lazy_backbone("clip", weights_dir, "cpu", tmp_path / "c"), "fp32") == key
@@ -100,7 +101,7 @@ def test_cache_key_holds_code_and_package_versions(weights_dir, tmp_path, monkey
     extract_keyed(model, {"ab" * 32: "x"}, lambda items: torch.zeros(len(items), 2), cache_dir=tmp_path)
     folder = EmbeddingCache(tmp_path, key).folder
     assert (folder / "ab" / f"{'ab' * 32}.npz").is_file()
-    assert json.loads((folder / "key.json").read_text())["code_version"] == clip.CODE_VERSION
+    assert json.loads((folder / "key.json").read_text())["code_version"] == MODELS["clip"].code_version
     # a bump moves every entry to a fresh folder
-    monkeypatch.setattr(clip, "CODE_VERSION", clip.CODE_VERSION + 1)
+    monkeypatch.setitem(MODELS, "clip", dataclasses.replace(MODELS["clip"], code_version=MODELS["clip"].code_version + 1))
     assert EmbeddingCache(tmp_path, cache_key(model, "fp32")).folder != folder

@@ -95,6 +95,23 @@ def test_prefix_checksum_in_file_name_is_checked(env, monkeypatch, http_server):
     assert not (env / "torch" / "hub" / "checkpoints" / "vggish-10086976.pth").exists()
 
 
+def test_passt_known_hash_refuses_a_swapped_file_in_cache_and_on_download(env, monkeypatch, http_server):
+    """PaSST's SHA-256 comes from its spec (it was once on the accepted list only, so a swapped
+    PaSST file was used without a word)."""
+    cached = env / "torch" / "hub" / "checkpoints" / "passt-s-f128-p16-s10-ap.476-swa.pt"
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(PAYLOAD)
+    monkeypatch.setenv("IMAGEHEAR_OFFLINE", "1")
+    with pytest.raises(WeightsError, match=r"swa.pt: checksum mismatch .* expected 302903fa8c4a"):
+        weights.resolve("passt")
+    monkeypatch.delenv("IMAGEHEAR_OFFLINE")
+    cached.unlink()
+    use_source(monkeypatch, "passt", source=serve_payload(http_server, env, "passt.pt"))  # the spec's sha256 kept
+    with pytest.raises(WeightsError, match="checksum mismatch"):
+        weights.resolve("passt")
+    assert not cached.exists()
+
+
 def test_truncated_download_never_lands(env, monkeypatch, truncating_server):
     use_source(monkeypatch, "wav2clip", source=truncating_server(PAYLOAD))
     with pytest.raises(WeightsError, match="Wav2CLIP.pt"):
@@ -159,13 +176,19 @@ def test_hub_download_passes_revision_and_patterns(env, monkeypatch):
         return str(folder)
 
     monkeypatch.setattr(huggingface_hub, "snapshot_download", fake_snapshot)
+    # the pinned commit's folder hash is known: these stand-in files are refused, naming the folder
+    with pytest.raises(WeightsError, match="openai--clip-vit-base-patch32: checksum mismatch .* expected 537d1a27"):
+        weights.resolve("clip")
+    lines = "".join(f"{f}\0{hashlib.sha256(f.encode()).hexdigest()}\n" for f in ("config.json", "pytorch_model.bin"))
+    use_source(monkeypatch, "clip", sha256=hashlib.sha256(lines.encode()).hexdigest())
+    calls.clear()
     resolved = weights.resolve("clip")
     assert calls == [("openai/clip-vit-base-patch32", {
         "revision": "3d74acf9a28c67741b2f4f2ea7635f0aaf6f0268", "allow_patterns": ["config.json", "pytorch_model.bin"],
         "local_files_only": False})]
-    lines = "".join(f"{f}\0{hashlib.sha256(f.encode()).hexdigest()}\n" for f in ("config.json", "pytorch_model.bin"))
     assert resolved.sha256 == hashlib.sha256(lines.encode()).hexdigest()  # README.md is not counted
     assert resolved.record()["revision"] == weights.REGISTRY["clip"].revision
+    assert resolved.record()["matches_published_sha256"] is True
 
 
 def test_folder_hash_skips_hidden_files_and_matches_the_accepted_lists_formula(tmp_path):

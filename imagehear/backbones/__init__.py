@@ -1,44 +1,33 @@
 """Backbones: one module per model, each with the same small surface.
 
-Every module defines ``load(weights_dir=None, device="cpu", **options)`` returning an
-object with:
+Each model is one spec in :data:`imagehear.models.MODELS` (source, checksum, sample rate,
+outputs with their shapes, code version, packages, licence, loader, random weights) and
+one module here whose ``load(weights_dir=None, device="cpu", **options)`` returns a
+:class:`imagehear.models.Backbone`: ``name``, ``sample_rate``, ``weights`` (a
+:class:`imagehear.weights.ResolvedWeights`), ``device``, ``config()`` (every setting that
+changes the outputs: it keys the embedding cache and goes into result files); audio models
+are called on a float32 (B, T) tensor of equal-length mono clips at ``sample_rate`` and
+return the spec's audio outputs as tensors with leading dimension B; image models have
+``embed_images(list of PIL images)``, text models ``embed_text(list of str)``.
 
-- ``name`` (registry key), ``sample_rate`` (audio backbones), ``weights`` (a
-  :class:`imagehear.weights.ResolvedWeights`), ``device``;
-- ``config()``: a JSON-able dict of every setting that changes the outputs (it keys the
-  embedding cache and goes into result files);
-- audio backbones: ``__call__(batch)`` on a float32 tensor (B, T) of equal-length mono
-  clips at ``sample_rate`` → dict of tensors with leading dimension B
-  (passt: ``logits`` (B, 527) and ``embedding`` (B, 768); panns: ``logits`` (B, 527, before
-  the sigmoid) and ``embedding`` (B, 2048, ReLU of fc1); wav2clip: ``embedding`` (B, 512);
-  vggish: ``embedding`` (B, frames, 128); clap: ``embedding`` (B, 512));
-- clip: ``embed_images(list of PIL images)`` → (N, 512); clap also ``embed_text(list of str)``.
-
-and two module-level constants that key the embedding cache (:func:`imagehear.embed.cache_key`):
-
-- ``CODE_VERSION`` (int): bump it in the same change as any edit of the module that changes
-  an output (preprocessing, framing, pooling...); tests/test_cache_golden.py fails until it
-  is bumped and the golden file regenerated (``python -m tests.regen_golden``). A new
-  backbone starts at 1 and adds its outputs to tests/golden/ the same way;
-- ``PACKAGES`` (tuple of distribution names): the upstream packages whose code computes the
-  outputs (e.g. ``("hear21passt",)``); their installed versions, with torch's and
-  torchaudio's, are part of the key, so upgrading one recomputes instead of mixing outputs.
+A change to a module that moves an output goes with a bump of its spec's ``code_version``:
+tests/test_cache_golden.py fails until it is bumped and the golden file regenerated
+(``python -m tests.regen_golden``).
 
 Backbones know nothing about metrics; heavy imports stay inside the modules.
 """
 from __future__ import annotations
 
-import importlib
+from imagehear.models import MODELS
 
-BACKBONES = ("passt", "panns", "wav2clip", "vggish", "clip", "clap")
+BACKBONES = tuple(MODELS)
 
 
 def load_backbone(name: str, weights_dir=None, device: str = "cpu", **options):
-    """Load backbone ``name`` (see :data:`BACKBONES`) through the weights registry."""
-    if name not in BACKBONES:
-        raise ValueError(f"unknown backbone {name!r}; known: {', '.join(BACKBONES)}")
-    module = importlib.import_module(f"imagehear.backbones.{name}")
-    return module.load(weights_dir=weights_dir, device=device, **options)
+    """Load model ``name`` (a key of :data:`imagehear.models.MODELS`) through its spec's loader."""
+    if name not in MODELS:
+        raise ValueError(f"unknown backbone {name!r}; known: {', '.join(MODELS)}")
+    return MODELS[name].load(weights_dir=weights_dir, device=device, **options)
 
 
 def resolve_device(device: str = "auto") -> str:
@@ -69,3 +58,16 @@ def check_batch(batch, backbone: str, sample_rate: int, min_samples: int = 1, ne
     if not torch.isfinite(batch).all():
         raise AudioError(f"{backbone}: the batch contains NaN or Inf samples; regenerate those clips")
     return batch
+
+
+def window_starts(n_samples: int, window: int, hop: int) -> list[int]:
+    """Start samples of the windows covering a clip of ``n_samples``: one window when it fits,
+    else windows every ``hop`` while one still ends before the clip does, plus one aligned to
+    its end (no audio dropped). PaSST and CLAP cut long clips this way.
+
+    >>> window_starts(13, 10, 5), window_starts(20, 10, 5), window_starts(4, 10, 5)
+    ([0, 3], [0, 10], [0])
+    """
+    if n_samples <= window:
+        return [0]
+    return list(range(0, n_samples - window, hop)) + [n_samples - window]

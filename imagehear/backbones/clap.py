@@ -9,31 +9,24 @@ upstream); a longer clip is cut into 10 s windows starting at 0, 5 s, 10 s, ... 
 window still ends before the clip does, plus one window aligned to the clip's end (the
 rule the PaSST backbone uses), and its embedding is the mean of its windows' embeddings.
 
->>> window_starts(13 * 48_000)   # 13 s: [0 s, 10 s] and [3 s, 13 s]
+>>> window_starts(13 * 48_000, WINDOW, HOP)   # 13 s: [0 s, 10 s] and [3 s, 13 s]
 [0, 144000]
->>> window_starts(20 * 48_000)
+>>> window_starts(20 * 48_000, WINDOW, HOP)
 [0, 240000, 480000]
->>> window_starts(4 * 48_000)
+>>> window_starts(4 * 48_000, WINDOW, HOP)
 [0]
 """
 from __future__ import annotations
 
-from imagehear.backbones import check_batch
+from imagehear.backbones import check_batch, window_starts
 from imagehear.errors import WeightsError
+from imagehear.models import MODELS
 from imagehear.weights import resolve
 
-CODE_VERSION = 1  # bump when this module's outputs change (keys the embedding cache; tests/golden/)
-PACKAGES = ("transformers",)  # upstream code computing the outputs: versions key the cache
-SAMPLE_RATE = 48_000
+SPEC = MODELS["clap"]  # source, checksum, rate, outputs, code version: imagehear/models
+SAMPLE_RATE = SPEC.sample_rate
 WINDOW = 10 * SAMPLE_RATE
 HOP = 5 * SAMPLE_RATE
-
-
-def window_starts(n_samples: int, window: int = WINDOW, hop: int = HOP) -> list[int]:
-    """Start samples of the windows covering a clip (see the module docstring)."""
-    if n_samples <= window:
-        return [0]
-    return list(range(0, n_samples - window, hop)) + [n_samples - window]
 
 
 class CLAP:
@@ -63,7 +56,7 @@ class CLAP:
         import torch
 
         batch = check_batch(batch, "clap", SAMPLE_RATE).cpu()
-        starts = window_starts(batch.shape[1])
+        starts = window_starts(batch.shape[1], WINDOW, HOP)
         windows = [clip[s:s + WINDOW] for clip in batch.numpy() for s in starts]
         features = self.processor.feature_extractor(windows, sampling_rate=SAMPLE_RATE, return_tensors="pt")
         with torch.inference_mode():

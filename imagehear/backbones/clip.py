@@ -18,11 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from imagehear.errors import DataError, WeightsError
+from imagehear.models import MODELS
 from imagehear.weights import resolve
 
-CODE_VERSION = 2  # bump when this module's outputs change (keys the embedding cache; tests/golden/)
-# (v2: RGB conversion moved after the resize and crop, as OpenAI's)
-PACKAGES = ("transformers", "Pillow")  # upstream code computing the outputs: versions key the cache
+SPEC = MODELS["clip"]  # source, checksum, outputs, code version: imagehear/models
 SIZE = 224
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
@@ -85,6 +84,7 @@ def preprocess(image, index: int | None = None):
 
 class CLIPImage:
     name = "clip"
+    sample_rate = None  # an image model
 
     def __init__(self, model, weights, device: str, batch_size: int = 32):
         self.model = model

@@ -3,8 +3,8 @@
 A warm-cache run needs each backbone's cache key — its weights' SHA-256 and ``config()`` —
 but no forward pass. Building PaSST alone takes seconds (imports, random init, checkpoint
 read), so this wrapper resolves the weights, reads ``config()`` remembered from an earlier
-build of the same (backbone, weights, options, image-hear version, the module's
-``CODE_VERSION``), and builds on first use.
+build of the same (backbone, weights, options, image-hear version, the spec's
+``code_version``), and builds on first use.
 
 >>> LazyBackbone.__call__.__doc__
 'Run the real backbone (built on first use).'
@@ -12,7 +12,6 @@ build of the same (backbone, weights, options, image-hear version, the module's
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import os
 import tempfile
@@ -22,13 +21,14 @@ from pathlib import Path
 class LazyBackbone:
     def __init__(self, name: str, weights_dir=None, device: str = "cpu", cache_dir=None, **options):
         from imagehear import __version__
+        from imagehear.models import get
         from imagehear.weights import resolve
 
         self.name, self.device, self.options, self._weights_dir = name, device, options, weights_dir
         self.weights = resolve(name, weights_dir)
-        module = importlib.import_module(f"imagehear.backbones.{name}")
-        self.sample_rate = getattr(module, "SAMPLE_RATE", None)
-        key = json.dumps([name, self.weights.sha256, options, __version__, getattr(module, "CODE_VERSION", None)],
+        spec = get(name)
+        self.sample_rate = spec.sample_rate
+        key = json.dumps([name, self.weights.sha256, options, __version__, spec.code_version],
                          sort_keys=True, default=str)
         self._config_file = (Path(cache_dir) / "configs" / f"{name}-{hashlib.sha256(key.encode()).hexdigest()[:20]}"
                              ".json") if cache_dir else None

@@ -27,11 +27,11 @@ import functools
 
 from imagehear.backbones import check_batch
 from imagehear.errors import WeightsError
+from imagehear.models import MODELS
 
-CODE_VERSION = 1  # bump when this module's outputs change (keys the embedding cache; tests/golden/)
-PACKAGES = ()  # our own torch code computes the outputs (torch's version is in the cache key already)
 CHECKPOINT = "Cnn14_16k_mAP=0.438"
-SAMPLE_RATE = 16000
+SPEC = MODELS["panns"]  # source, checksum, rate, outputs, code version: imagehear/models
+SAMPLE_RATE = SPEC.sample_rate
 N_FFT, HOP, N_MELS, FMIN, FMAX, AMIN = 512, 160, 64, 50.0, 8000.0, 1e-10
 N_CLASSES, WIDTH = 527, 2048
 CHANNELS = (1, 64, 128, 256, 512, 1024, 2048)  # conv blocks 1-6

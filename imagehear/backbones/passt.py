@@ -13,24 +13,24 @@ so no audio is dropped; logits and embeddings are the means over its windows.
 ``pad_to_10s=True`` zero-pads shorter clips at the end to 10 s; with ``crop_to_10s=True`` too,
 longer clips keep their first 10 s (av-benchmark feeds PaSST exactly 320,000 samples).
 
->>> window_starts(13 * 32000)   # 13 s: [0 s, 10 s] and [3 s, 13 s]
+>>> window_starts(13 * 32000, WINDOW, HOP)   # 13 s: [0 s, 10 s] and [3 s, 13 s]
 [0, 96000]
->>> window_starts(20 * 32000)
+>>> window_starts(20 * 32000, WINDOW, HOP)
 [0, 160000, 320000]
->>> window_starts(4 * 32000)    # <= 10 s: one window, the clip itself
+>>> window_starts(4 * 32000, WINDOW, HOP)    # <= 10 s: one window, the clip itself
 [0]
 """
 from __future__ import annotations
 
 import warnings
 
-from imagehear.backbones import check_batch
+from imagehear.backbones import check_batch, window_starts
 from imagehear.errors import ImageHearError, WeightsError
+from imagehear.models import MODELS
 
-CODE_VERSION = 1  # bump when this module's outputs change (keys the embedding cache; tests/golden/)
-PACKAGES = ("hear21passt",)  # upstream code computing the outputs: versions key the cache
 ARCH = "passt_s_swa_p16_128_ap476"
-SAMPLE_RATE = 32000
+SPEC = MODELS["passt"]  # source, checksum, rate, outputs, code version: imagehear/models
+SAMPLE_RATE = SPEC.sample_rate
 WINDOW = 10 * SAMPLE_RATE
 HOP = 5 * SAMPLE_RATE
 # hear21passt's get_basic_model: AugmentMelSTFT(n_mels=128, sr=32000, win_length=800, hopsize=320,
@@ -43,13 +43,6 @@ MEL = {"preemphasis": 0.97, "n_fft": 1024, "win_length": 800, "hop_length": 320,
 # STFT then gives 1 + (T - 1) // 320 frames >= 16 -> T >= 4801 samples (0.15 s).
 MIN_SAMPLES = 4801
 ATTENTION = ("sdpa", "hear21passt")
-
-
-def window_starts(n_samples: int, window: int = WINDOW, hop: int = HOP) -> list[int]:
-    """Start samples of the windows covering a clip (see the module docstring)."""
-    if n_samples <= window:
-        return [0]
-    return list(range(0, n_samples - window, hop)) + [n_samples - window]
 
 
 def mel_filter_bank():
@@ -172,7 +165,7 @@ class PaSSTBackbone:
             batch, n = batch[:, :WINDOW], WINDOW
         if self.pad_to_10s and n < WINDOW:
             batch, n = torch.nn.functional.pad(batch, (0, WINDOW - n)), WINDOW
-        starts = window_starts(n)
+        starts = window_starts(n, WINDOW, HOP)
         # all windows of all clips in one forward pass: (B * W, window)
         windows = torch.stack([batch[:, s:s + min(n, WINDOW)] for s in starts], dim=1)
         logits, embedding = self.forward(windows.reshape(-1, windows.shape[-1]))

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from imagehear.backbones import check_batch
 from imagehear.errors import WeightsError
+from imagehear.models import MODELS
 
-CODE_VERSION = 1  # bump when this module's outputs change (keys the embedding cache; tests/golden/)
-PACKAGES = ("torchvggish",)  # upstream code computing the outputs: versions key the cache
-SAMPLE_RATE = 16000
+SPEC = MODELS["vggish"]  # source, checksum, rate, outputs, code version: imagehear/models
+SAMPLE_RATE = SPEC.sample_rate
 WIN, HOP, N_FFT = 400, 160, 512           # 25 ms, 10 ms, next power of two (vggish_params, mel_features)
 N_MELS, FMIN, FMAX, LOG_OFFSET = 64, 125.0, 7500.0, 0.01
 EXAMPLE_FRAMES = 96                       # 0.96 s examples, hop 0.96 s

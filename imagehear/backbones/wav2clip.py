@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from imagehear.backbones import check_batch
 from imagehear.errors import WeightsError
+from imagehear.models import MODELS
 from imagehear.weights import resolve
 
-CODE_VERSION = 1  # bump when this module's outputs change (keys the embedding cache; tests/golden/)
-PACKAGES = ("wav2clip",)  # upstream code computing the outputs: versions key the cache
-SAMPLE_RATE = 16_000
+SPEC = MODELS["wav2clip"]  # source, checksum, rate, outputs, code version: imagehear/models
+SAMPLE_RATE = SPEC.sample_rate
 # Spectrogram(n_fft=512) reflect-pads n_fft // 2 samples each side, which needs more samples than that.
 MIN_SAMPLES = 257
 

@@ -3,14 +3,14 @@
 Real pretrained weights cannot be downloaded everywhere (CI, air-gapped clusters); these
 writers build the same architectures with random weights and save them under the
 upstream file names, so tests and benchmarks go through the product's real loading code.
-One module per backbone, each with ``write_random_weights(weights_dir, size, seed)``.
+One module per model, each with ``write_random_weights(weights_dir, size, seed)``, named by
+the model's spec (:attr:`imagehear.models.ModelSpec.random_weights`).
 """
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
-from imagehear.backbones import BACKBONES
+from imagehear.models import MODELS
 
 SIZES = ("tiny", "full")  # "full": the released architecture sizes; "tiny": small configs where possible
 
@@ -24,15 +24,29 @@ def save_checkpoint(state: dict, backbone: str, weights_dir) -> Path:
     """Save a state dict as ``weights_dir/<upstream file name of backbone>`` (torch.save, as released)."""
     import torch
 
-    from imagehear.weights import REGISTRY
-
-    path = Path(weights_dir) / REGISTRY[backbone].file_name
+    path = Path(weights_dir) / MODELS[backbone].file_name
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save(state, path)
     return path
 
 
-def make_weights_dir(weights_dir, backbones=BACKBONES, size: str = "tiny", seed: int = 0) -> Path:
+def save_perturbed_net(net, backbone: str, weights_dir, scale: float, vectors_only: bool = False) -> Path:
+    """Add ``scale`` x N(0, 1) noise to every parameter of ``net`` (or its 1-D ones: biases and
+    norms), then save its state dict as the upstream file of ``backbone``.
+
+    Default initialisations leave norms at 1/0 and biases tiny: perturbing them makes every
+    tensor matter, so a loader that skipped one could not pass a parity test.
+    """
+    import torch
+
+    with torch.no_grad():
+        for param in net.parameters():
+            if not vectors_only or param.ndim == 1:
+                param.add_(torch.randn_like(param) * scale)
+    return save_checkpoint(net.state_dict(), backbone, weights_dir)
+
+
+def make_weights_dir(weights_dir, backbones=tuple(MODELS), size: str = "tiny", seed: int = 0) -> Path:
     """Write random weights for ``backbones`` into ``weights_dir`` (``size``: tiny or full).
 
     The folder gets a ``RANDOM_WEIGHTS`` marker: results scored with it record
@@ -45,5 +59,5 @@ def make_weights_dir(weights_dir, backbones=BACKBONES, size: str = "tiny", seed:
     (weights_dir / RANDOM_MARKER).write_text("Randomly initialised weights (imagehear.testing): scores made with "
                                              "them are meaningless and never ranked.\n")
     for name in backbones:
-        importlib.import_module(f"imagehear.testing.{name}").write_random_weights(weights_dir, size=size, seed=seed)
+        MODELS[name].write_random_weights(weights_dir, size=size, seed=seed)
     return weights_dir

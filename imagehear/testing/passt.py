@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from imagehear.testing import check_size, save_checkpoint
+from imagehear.testing import check_size, save_perturbed_net
 
 
 def write_random_weights(weights_dir, size: str = "tiny", seed: int = 0) -> Path:
@@ -22,10 +22,4 @@ def write_random_weights(weights_dir, size: str = "tiny", seed: int = 0) -> Path
 
     check_size(size)
     torch.manual_seed(seed)
-    net = build_net()
-    with torch.no_grad():
-        # upstream init leaves norms at 1/0 and the tokens' positional terms tiny; perturb every
-        # parameter so that a loader that skipped any tensor could not pass a parity test
-        for param in net.parameters():
-            param.add_(torch.randn_like(param) * 0.02)
-    return save_checkpoint(net.state_dict(), "passt", weights_dir)
+    return save_perturbed_net(build_net(), "passt", weights_dir, scale=0.02)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from imagehear.testing import check_size, save_checkpoint
+from imagehear.testing import check_size, save_perturbed_net
 
 
 def write_random_weights(weights_dir, size: str = "tiny", seed: int = 0) -> Path:
@@ -22,9 +22,4 @@ def write_random_weights(weights_dir, size: str = "tiny", seed: int = 0) -> Path
 
     check_size(size)
     torch.manual_seed(seed)
-    net = build_net()
-    with torch.no_grad():
-        for param in net.parameters():
-            if param.ndim == 1:  # PyTorch's default biases are tiny; give every tensor a visible effect
-                param.add_(torch.randn_like(param) * 0.05)
-    return save_checkpoint(net.state_dict(), "vggish", weights_dir)
+    return save_perturbed_net(build_net(), "vggish", weights_dir, scale=0.05, vectors_only=True)

@@ -119,7 +119,7 @@ def test_load_backbone_surface(weights_dir):
     config = backbone.config()
     assert json.loads(json.dumps(config)) == config
     assert config["weights_sha256"] == backbone.weights.sha256 and config["frontend"]["fmax"] == 8000.0
-    assert panns.CODE_VERSION == 1
+    assert panns.SPEC.code_version == 1
 
 
 def test_release_layout_needs_numpy_allowlist_and_flat_dict_loads(weights_dir, tmp_path, panns_backbone):

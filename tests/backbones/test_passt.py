@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from imagehear.audio import load_audio
-from imagehear.backbones import passt
+from imagehear.backbones import passt, window_starts
 from imagehear.errors import AudioError, WeightsError
 from imagehear.weights import REGISTRY
 
@@ -113,7 +113,7 @@ def test_batch_equals_one_at_a_time(passt_backbone, passt_clips):
 def test_long_clip_is_mean_of_its_windows(passt_backbone, passt_clips, passt_clip0_out):
     """13 s → windows [0, 10 s] and [3 s, 13 s], each run alone; outputs are their means (module tolerance)."""
     wave = torch.cat([passt_clips[0], passt_clips[1][:3 * SR]])[None]  # window 1 is the whole first clip
-    assert passt.window_starts(wave.shape[1]) == [0, 3 * SR]
+    assert window_starts(wave.shape[1], passt.WINDOW, passt.HOP) == [0, 3 * SR]
     out = passt_backbone(wave)
     last = passt_backbone(wave[:, 3 * SR:])
     for key in ("logits", "embedding"):

@@ -228,3 +228,23 @@ def test_backbones_sharing_a_rate_decode_each_clip_once(clips, tmp_path, monkeyp
     assert sorted(loads) == sorted((n, RATE) for i, n in enumerate(names) if i not in (0, 3))
     assert [m.calls for m in models + [fast]][:2] + [fast.calls] == calls[:2] + [calls[3]]
     np.testing.assert_array_equal(again["counting0"][1]["embedding"], out["counting0"][1]["embedding"])
+
+
+def test_images_and_prompts_run_under_the_recorded_precision(tmp_path):
+    """extract_keyed keys its cache by the precision, so it must compute in it (bf16 CLIP images
+    and CLAP prompts once ran in fp32 while the results said bf16)."""
+    from imagehear.embed import extract_keyed
+
+    seen = []
+
+    def compute(items):
+        product = torch.ones(len(items), 4) @ torch.ones(4, 3)  # autocast runs matmuls in its dtype
+        seen.append(product.dtype)
+        return product
+
+    backbone = CountingBackbone()
+    extract_keyed(backbone, {"ab" * 32: "x"}, compute, cache_dir=False, precision="bf16")
+    extract_keyed(backbone, {"cd" * 32: "y"}, compute, cache_dir=False, precision="fp32")
+    assert seen == [torch.bfloat16, torch.float32]
+    with pytest.raises(ValueError, match="precision must be one of"):
+        extract_keyed(backbone, {"ef" * 32: "z"}, compute, cache_dir=False, precision="int8")

@@ -9,11 +9,11 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
-import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
 
+from imagehear.atomic import atomic_write
 from imagehear.errors import DataError
 
 CHUNK = 1 << 20
@@ -48,11 +48,8 @@ def remembered_sha256(path) -> str:
         memo = {}
     if key not in memo:
         memo[key] = sha256_file(path)
-        store.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=store.parent, suffix=".part")
-        with os.fdopen(fd, "w") as fh:
+        with atomic_write(store) as fh:
             json.dump(memo, fh)
-        os.replace(tmp, store)
     return memo[key]
 
 
@@ -80,33 +77,26 @@ def fetch(source: str, dest, sha256: str | None = None, *, error=DataError, desc
     dest = Path(dest)
     if dest.is_file() and (sha256 is None or sha256_file(dest) == sha256):
         return dest
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     digest = hashlib.sha256()
-    try:
-        with os.fdopen(fd, "wb") as out:
-            if is_url(source):
-                try:
-                    with urllib.request.urlopen(str(source), timeout=timeout) as resp:
-                        length = resp.headers.get("Content-Length")
-                        total = int(length) if length else None
-                        _copy_stream(resp, out, digest, total, desc)
-                except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
-                    raise error(f"{dest.name}: download from {source} failed ({exc})") from None
-                if total is not None and out.tell() != total:
-                    raise error(f"{dest.name}: download from {source} was cut short "
-                                f"({out.tell()} of {total} bytes); run again")
-            else:
-                if not Path(source).is_file():
-                    raise error(f"{dest.name}: not found at {source}")
-                with open(source, "rb") as src:
-                    _copy_stream(src, out, digest, None, desc)
+    with atomic_write(dest, "wb") as out:
+        if is_url(source):
+            try:
+                with urllib.request.urlopen(str(source), timeout=timeout) as resp:
+                    length = resp.headers.get("Content-Length")
+                    total = int(length) if length else None
+                    _copy_stream(resp, out, digest, total, desc)
+            except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
+                raise error(f"{dest.name}: download from {source} failed ({exc})") from None
+            if total is not None and out.tell() != total:
+                raise error(f"{dest.name}: download from {source} was cut short "
+                            f"({out.tell()} of {total} bytes); run again")
+        else:
+            if not Path(source).is_file():
+                raise error(f"{dest.name}: not found at {source}")
+            with open(source, "rb") as src:
+                _copy_stream(src, out, digest, None, desc)
         if sha256 is not None and digest.hexdigest() != sha256:
             raise error(f"{dest.name}: checksum mismatch for {source} (sha256 {digest.hexdigest()}, "
                         f"expected {sha256}); the file is corrupt or not the published one")
-        os.replace(tmp_name, dest)
-        return dest
-    finally:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
+    return dest
 

@@ -19,11 +19,11 @@ import functools
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from imagehear.atomic import atomic_write
 from imagehear.audio import RESAMPLER
 from imagehear.clips import AudioItem, as_items  # noqa: F401 (re-exported: the engine's inputs)
 
@@ -64,14 +64,8 @@ class EmbeddingCache:
         path.parent.mkdir(parents=True, exist_ok=True)
         if not (self.folder / "key.json").exists():
             (self.folder / "key.json").write_text(json.dumps(self.key, indent=1, sort_keys=True, default=str))
-        fd, tmp = tempfile.mkstemp(suffix=".npz.part", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, **outputs)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        with atomic_write(path, "wb") as fh:
+            np.savez(fh, **outputs)
 
 
 @functools.lru_cache(maxsize=None)

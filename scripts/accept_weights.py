@@ -12,14 +12,13 @@ source before writing (docs/leaderboard.md, "Accepted weights").
 """
 import argparse
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from imagehear.download import remembered_sha256  # noqa: E402
+from imagehear.atomic import atomic_write  # noqa: E402
 from imagehear.weights import ACCEPTED_FILE, REGISTRY, resolve  # noqa: E402
 
 
@@ -57,11 +56,9 @@ def main() -> int:
         print(f"{args.name}: {entry['sha256']} is already accepted")
         return 0
     known.append(entry)
-    fd, tmp = tempfile.mkstemp(dir=ACCEPTED_FILE.parent, suffix=".part")
-    with os.fdopen(fd, "w") as fh:
+    with atomic_write(ACCEPTED_FILE) as fh:
         json.dump(listed, fh, indent=1, ensure_ascii=False)
         fh.write("\n")
-    os.replace(tmp, ACCEPTED_FILE)
     print(f"added to {ACCEPTED_FILE}; run the tests (tests/test_weights.py checks folder hashes) and commit it")
     return 0
 

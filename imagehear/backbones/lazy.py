@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
+
+from imagehear.atomic import atomic_write
 
 
 class LazyBackbone:
@@ -50,11 +50,8 @@ class LazyBackbone:
                 pass
         config = self.model.config()
         if self._config_file is not None:
-            self._config_file.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self._config_file.parent, suffix=".part")
-            with os.fdopen(fd, "w") as fh:
+            with atomic_write(self._config_file) as fh:
                 json.dump(config, fh)
-            os.replace(tmp, self._config_file)
         return config
 
     def __call__(self, batch):

@@ -104,13 +104,17 @@ def kl_panns(inputs: MetricInputs):
     return _kl(inputs, "panns.logits", "kl_panns")
 
 
-def _frames(clips: list) -> list[np.ndarray]:
-    # one row per clip for clip-level embeddings; VGGish gives (frames, 128) per clip already
-    return [c if np.ndim(c) == 2 else np.asarray(c)[None] for c in clips]
+def _rows(output: str, clips: list) -> list[np.ndarray]:
+    """Each clip's rows of the Frechet statistics: its frames for a per-frame output (the model
+    spec says which), else the clip's one embedding."""
+    from imagehear.models import output_spec
+
+    per_frame = output_spec(output).per_frame
+    return [np.asarray(c) if per_frame else np.asarray(c)[None] for c in clips]
 
 
 def _fd(inputs: MetricInputs, output: str, unit: str, metric: str):
-    entry = _compute().frechet_entry(_frames(inputs.generated[output]), _frames(inputs.reference[output]),
+    entry = _compute().frechet_entry(_rows(output, inputs.generated[output]), _rows(output, inputs.reference[output]),
                                      inputs.seed, metric=metric, unit=unit, labels=inputs.labels, images=inputs.images)
     return entry, {}
 

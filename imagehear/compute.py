@@ -24,6 +24,9 @@ from imagehear.errors import ImageHearError
 N_RESAMPLES = 1000      # per-sample scores: cheap
 N_RESAMPLES_SET = 100   # set-level scores (FAD, KAD): one full computation per resample
 CLAP_PROMPT = "This is a sound of {}."  # LAION-CLAP's zero-shot template
+# The benchmark facts the pure scores take as arguments (imagehear.scores imports nothing of
+# the package): each class's AudioSet label indices, and the labels the protocol excludes.
+AUDIOSET_SETS = {name: info.audioset_indices for name, info in protocol.CLASSES.items()}
 
 
 def clap_prompts(class_names=protocol.CLASS_NAMES) -> list[str]:
@@ -32,13 +35,17 @@ def clap_prompts(class_names=protocol.CLASS_NAMES) -> list[str]:
 
 def bootstrap_config(seed: int = 0) -> dict:
     """results.json ``config.bootstrap``: how every interval of the run was drawn (docs/statistics.md)."""
-    return {"method": scores.CLUSTER_METHOD, "confidence": 0.95, "seed": seed, "n_resamples": N_RESAMPLES,
-            "n_resamples_set": N_RESAMPLES_SET,
+    return {"method": scores.CLUSTER_METHOD, "confidence": 0.95, "seed": seed,
+            "reference_seed": scores.reference_seed(seed), "kad_bandwidth_seed": scores.BANDWIDTH_SEED,
+            "n_resamples": N_RESAMPLES, "n_resamples_set": N_RESAMPLES_SET,
             "cluster_unit": "conditioning image within its class: a drawn image brings all its clips",
             "per_sample_metrics": "percentile interval of the resampled means, widened about the value by "
                                   "t(df)/z, df = images - classes",
-            "set_metrics": "generated clips resampled by image within class, reference clips i.i.d. (seed + 1); "
-                           "the distribution is re-centred by its bias estimate before the percentile",
+            "set_metrics": "generated clips resampled by image within class (seed), reference clips i.i.d. "
+                           "(reference_seed); the distribution is re-centred by its bias estimate before the "
+                           "percentile",
+            "kad_bandwidth": "median pairwise distance of the reference clips; above "
+                             f"{scores.BANDWIDTH_MAX_ROWS} clips, of a subsample drawn with kad_bandwidth_seed",
             "fallback": "without image ids (the Python API without images) clips are resampled as independent; "
                         "each entry's ci_method says which unit it used"}
 
@@ -94,12 +101,13 @@ def clap_score_entry(audio_emb, text_emb, labels, seed: int = 0, n_resamples: in
 
 
 def accuracy_entry(logits, labels, seed: int = 0, n_resamples: int = N_RESAMPLES, images=None):
-    result = scores.classifier_accuracy(logits, labels)
-    prior, guess = scores.prior_guess_accuracy(labels, n_outputs=np.shape(logits)[1])
+    facts = {"classes": AUDIOSET_SETS, "excluded": protocol.EXCLUDED_AUDIOSET_INDICES}
+    result = scores.classifier_accuracy(logits, labels, **facts)
+    prior, guess = scores.prior_guess_accuracy(labels, n_outputs=np.shape(logits)[1], **facts)
     entry = {"value": result.value, **_ci(100.0 * result.correct, labels, images, seed, n_resamples),
              "n": len(labels), "top5": result.top5, "per_class": result.per_class, "confusion": result.confusion,
              "chance": {"value": prior, "guess": protocol.AUDIOSET_LABELS[guess],
-                        "shuffled": scores.shuffled_accuracy(result.predicted, labels),
+                        "shuffled": scores.shuffled_accuracy(result.predicted, labels, classes=AUDIOSET_SETS),
                         "definition": "value: the best constant AudioSet label for this set's class mix (a "
                                       "class-prior guess); shuffled: this run's predictions permuted across clips"}}
     return entry, result
@@ -144,15 +152,16 @@ def _set_interval(statistic, value: float, n_generated: int, n_reference: int, l
     Bounds below ``floor`` (0 for FD, which cannot be negative) are raised to it."""
     gen_design = scores.ClusterDesign(labels, images, n=n_generated)
     ref_design = scores.ClusterDesign(n=n_reference)
+    ref_seed = scores.reference_seed(seed)
     dist = np.asarray(statistic(np.concatenate(list(gen_design.row_weights(n_resamples, seed))),
-                                np.concatenate(list(ref_design.row_weights(n_resamples, seed + 1)))))
+                                np.concatenate(list(ref_design.row_weights(n_resamples, ref_seed)))))
     if not np.all(np.isfinite(dist)):
         raise ValueError("the statistic returned NaN or Inf on a resample")
     df = min(gen_design.df, ref_design.df)
     low, high = scores.interval(value, dist, df, recentre=True)
     return {"ci95": [max(low, floor), max(high, floor)],
             "ci_method": {**gen_design.record(seed, n_resamples), "reference_unit": "reference clip, i.i.d.",
-                          "recentred": True, "bias_estimate": float(dist.mean() - value)}}
+                          "reference_seed": ref_seed, "recentred": True, "bias_estimate": float(dist.mean() - value)}}
 
 
 def frechet_statistic(gen_clips: list[np.ndarray], ref_clips: list[np.ndarray]):
@@ -193,9 +202,12 @@ def kad_statistic(gen_emb, ref_emb, bandwidth: float):
 
 
 def kad_entry(gen_emb, ref_emb, seed: int = 0, n_resamples: int = N_RESAMPLES_SET, labels=None, images=None) -> dict:
-    """KAD with its CI at any size: the kernel is computed once and resampled by weights."""
+    """KAD with its CI at any size: the kernel is computed once and resampled by weights. The
+    bandwidth's seed and the rows its median was taken over are recorded beside it: above
+    ``scores.BANDWIDTH_MAX_ROWS`` reference clips the seed picks the subsample."""
     _need_rows("KAD", "clips", len(gen_emb), len(ref_emb))
     result = scores.kernel_audio_distance(ref_emb, gen_emb)
     return {"value": result.value, **_set_interval(kad_statistic(gen_emb, ref_emb, result.bandwidth), result.value,
                                                    len(gen_emb), len(ref_emb), labels, images, seed, n_resamples),
-            "n_generated": result.n_generated, "n_reference": result.n_reference, "bandwidth": result.bandwidth}
+            "n_generated": result.n_generated, "n_reference": result.n_reference, "bandwidth": result.bandwidth,
+            "bandwidth_seed": result.bandwidth_seed, "bandwidth_rows": result.bandwidth_rows}

@@ -6,7 +6,7 @@ import struct
 import numpy as np
 import pytest
 
-from imagehear import protocol, samples, scores
+from imagehear import compute, protocol, samples, scores
 from imagehear.outputs import run_files, write_run
 from imagehear.plots import class_intervals, write_plots
 from imagehear.report import PER_SAMPLE_COLUMNS, markdown_summary, read_per_sample_csv, write_per_sample_csv
@@ -22,7 +22,8 @@ def synthetic():
     logits = rng.normal(size=(n, 527))
     for i, lab in enumerate(labels[::2]):  # every other clip gets its own class on top
         logits[2 * i, protocol.CLASSES[lab].audioset_indices[0]] += 6.0
-    acc = scores.classifier_accuracy(logits, labels)
+    acc = scores.classifier_accuracy(logits, labels, classes=compute.AUDIOSET_SETS,
+                                     excluded=protocol.EXCLUDED_AUDIOSET_INDICES)
     cs = scores.clip_score(rng.normal(size=(n, 16)) + 0.2, rng.normal(size=(n, 16)) + 0.2)
     clap = scores.clap_score(rng.normal(size=(n, 8)) + 0.1, rng.normal(size=(len(CLASSES), 8)),
                              labels=[CLASSES.index(lab) for lab in labels])

@@ -1,22 +1,30 @@
 """imagehear.scores against independent references (scipy, SVD, brute-force loops)."""
 from __future__ import annotations
 
+import ast
 import itertools
 import math
 import statistics
 import warnings
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import scipy.linalg
 
-from imagehear import protocol
+import imagehear.scores
+
+from imagehear import compute, protocol
 from imagehear.scores import (
     FewSamplesWarning, GaussianStats, bootstrap_ci, clap_score, classifier_accuracy, clip_score,
     frechet_distance, frechet_distance_from_embeddings, frechet_distance_from_stats, kernel_audio_distance,
     kl_divergence, median_pairwise_distance, per_class_mean, trace_sqrt_product,
 )
 from imagehear.scores import kernel as kernel_module
+
+PROTOCOL_FACTS = {"classes": compute.AUDIOSET_SETS, "excluded": protocol.EXCLUDED_AUDIOSET_INDICES}
+SCORES_DIR = Path(imagehear.scores.__file__).parent
 
 
 def _embeddings(rng, n, d, shift=0.0):
@@ -267,7 +275,7 @@ def test_classifier_accuracy_hand_computed():
     for i, v in zip([5, 72, 73, 86, 1, 2, 3, 74], [10, 9, 8, 7, 6, 5.5, 5.2, 5.0]):
         logits[4, i] = v
     logits[5, 164] = 3.0
-    r = classifier_accuracy(logits, labels)
+    r = classifier_accuracy(logits, labels, **PROTOCOL_FACTS)
     assert r.predicted.tolist() == [209, 81, 300, 164, 5, 164]
     assert r.correct.tolist() == [True, True, False, True, False, True]
     assert r.value == pytest.approx(400 / 6)
@@ -276,18 +284,20 @@ def test_classifier_accuracy_hand_computed():
     assert r.predicted_class == ["Accordion", "Cat", "Car", "Drums", "other", "Bongo"]
     assert r.confusion == {"Accordion": {"Accordion": 1}, "Bongo": {"Bongo": 1}, "Cat": {"Cat": 1},
                            "Dog": {"Car": 1, "other": 1}, "Drums": {"Drums": 1}}
-    raw = classifier_accuracy(logits, labels, excluded=())
+    raw = classifier_accuracy(logits, labels, classes=compute.AUDIOSET_SETS, excluded=())
     assert raw.predicted[1] == 72 and not raw.correct[1] and not raw.correct[4]
     assert raw.top5 == pytest.approx(400 / 6)  # Dog's 74 drops out of sample 4's top 5
 
 
 def test_classifier_accuracy_rejects_bad_input():
     with pytest.raises(ValueError, match="unknown class"):
-        classifier_accuracy(np.zeros((1, 527)), ["Dragon"])
+        classifier_accuracy(np.zeros((1, 527)), ["Dragon"], **PROTOCOL_FACTS)
     with pytest.raises(ValueError, match="2 entries"):
-        classifier_accuracy(np.zeros((1, 527)), ["Dog", "Cat"])
+        classifier_accuracy(np.zeros((1, 527)), ["Dog", "Cat"], **PROTOCOL_FACTS)
     with pytest.raises(ValueError, match="beyond"):
-        classifier_accuracy(np.zeros((1, 100)), ["Dog"], excluded=())
+        classifier_accuracy(np.zeros((1, 100)), ["Dog"], classes=compute.AUDIOSET_SETS, excluded=())
+    with pytest.raises(ValueError, match="map each class name"):
+        classifier_accuracy(np.zeros((1, 527)), ["Dog"], classes=["Dog"], excluded=())
 
 
 # ---------------------------------------------------------------- bootstrap
@@ -430,3 +440,34 @@ def test_weighted_frechet_distance_equals_the_covariance_path(n, m, d):
     wx[:2] = [0.0, 3.0]  # a dropped row and a repeated one
     slow = frechet_distance(*weighted_moments(x, wx), *weighted_moments(y, wy))
     assert weighted_frechet_distance(x, wx, y, wy) == pytest.approx(slow, rel=1e-9)
+
+
+# ---------------------------------------------------------------- purity
+def _package_imports(path: Path) -> list[str]:
+    """Every ``imagehear...`` module a source file imports (relative imports resolved)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: "from . import x" inside imagehear/scores
+                base = ".".join(["imagehear", "scores"][:3 - node.level] + ([base] if base else []))
+            found += [base] + [f"{base}.{alias.name}" for alias in node.names]
+    return [name for name in found if name == "imagehear" or name.startswith("imagehear.")]
+
+
+@pytest.mark.parametrize("path", sorted(SCORES_DIR.glob("*.py")), ids=lambda p: p.name)
+def test_scores_import_nothing_else_of_the_package(path):
+    """scores/ is pure maths: benchmark facts (protocol) come in as arguments from compute."""
+    outside = [name for name in _package_imports(path) if not name.startswith("imagehear.scores")]
+    assert not outside, f"{path.name} imports {outside}"
+
+
+def test_the_purity_check_sees_package_imports(tmp_path):
+    """The check above must catch each import form, or it proves nothing."""
+    for line in ["from imagehear import protocol", "import imagehear.protocol", "from imagehear.protocol import X",
+                 "from .. import protocol", "import imagehear"]:
+        source = tmp_path / "mod.py"
+        source.write_text(line + "\n")
+        assert [n for n in _package_imports(source) if not n.startswith("imagehear.scores")], line

@@ -11,7 +11,8 @@ object; evaluate modules, the suite and the CLI only call these.
 (100.0, 0.0)
 """
 from imagehear.scores.bootstrap import (
-    CLUSTER_METHOD, ClusterDesign, bootstrap_ci, cluster_bootstrap_ci, interval, stratified_means, two_sided_p,
+    CLUSTER_METHOD, ClusterDesign, bootstrap_ci, cluster_bootstrap_ci, interval, reference_seed, stratified_means,
+    two_sided_p,
 )
 from imagehear.scores.chance import (
     mismatched_clap_score, mismatched_clip_score, prior_guess_accuracy, shuffled_accuracy,
@@ -25,15 +26,17 @@ from imagehear.scores.frechet import (
 )
 from imagehear.scores.inception import IS_SEED, IS_SPLITS, InceptionScoreResult, inception_score
 from imagehear.scores.kernel import (
-    KAD_SCALE, KADResult, kernel_audio_distance, kernel_audio_distance_resampled, median_pairwise_distance,
+    BANDWIDTH_MAX_ROWS, BANDWIDTH_SEED, KAD_SCALE, KADResult, kernel_audio_distance, kernel_audio_distance_resampled,
+    median_pairwise_distance,
 )
 from imagehear.scores.paired import Difference, paired_difference, resampled_pair_difference
 from imagehear.scores.similarity import SimilarityResult, clap_score, clip_score, clip_score_frames, per_class_mean
 
 __all__ = [
+    "BANDWIDTH_MAX_ROWS", "BANDWIDTH_SEED",
     "CLUSTER_METHOD", "ClusterDesign", "Difference", "cluster_bootstrap_ci", "interval", "kernel_audio_distance_resampled",
     "mismatched_clap_score", "mismatched_clip_score", "paired_difference", "prior_guess_accuracy",
-    "resampled_pair_difference", "shuffled_accuracy", "stratified_means", "two_sided_p", "weighted_frechet_distance", "covariance_rank", "weighted_moments",
+    "reference_seed", "resampled_pair_difference", "shuffled_accuracy", "stratified_means", "two_sided_p", "weighted_frechet_distance", "covariance_rank", "weighted_moments",
     "AccuracyResult", "FewSamplesWarning", "GaussianStats", "IS_SEED", "IS_SPLITS", "InceptionScoreResult",
     "KADResult", "KAD_SCALE", "KLResult", "KL_DIRECTIONS", "KL_EPS", "OTHER", "SimilarityResult",
     "bootstrap_ci", "clap_score", "classifier_accuracy", "clip_score", "clip_score_frames", "frechet_distance",

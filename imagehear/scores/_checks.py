@@ -37,3 +37,18 @@ def as_labels(labels, n: int, name: str = "labels") -> list[str]:
     if len(out) != n:
         raise ValueError(f"{name} has {len(out)} entries but there are {n} samples")
     return out
+
+
+def as_class_sets(classes, name: str = "classes") -> dict[str, set[int]]:
+    """``{class name: AudioSet label indices}`` as sets of ints. The benchmark's facts come in
+    as data (the caller passes the protocol's), so the scores import nothing of the package."""
+    if not hasattr(classes, "items"):
+        raise ValueError(f"{name} must map each class name to its AudioSet label indices, got {type(classes).__name__}")
+    return {str(label): {int(i) for i in indices} for label, indices in classes.items()}
+
+
+def known_labels(labels: list[str], sets: dict) -> None:
+    """A ValueError naming any label that ``sets`` does not define."""
+    unknown = sorted(set(labels) - set(sets))
+    if unknown:
+        raise ValueError(f"unknown class name(s) {unknown}; known: {', '.join(sorted(sets))}")

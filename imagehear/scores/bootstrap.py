@@ -1,6 +1,8 @@
 """Seeded percentile bootstrap confidence intervals."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 
@@ -149,6 +151,17 @@ class ClusterDesign:
             yield w[:, self.unit_of_row]
 
 
+def reference_seed(seed: int) -> int:
+    """The seed of the reference set's draws in a set-level interval whose generated rows use
+    ``seed``. A stream of its own, so the reference draws do not repeat the generated ones;
+    entries record it beside ``seed`` (``ci_method.reference_seed``).
+
+    >>> reference_seed(0)
+    1
+    """
+    return int(seed) + 1
+
+
 def stratified_means(values, design: ClusterDesign, n_resamples: int = 1000, seed: int = 0) -> np.ndarray:
     """Bootstrap distribution of the mean of ``values`` (one per row) on ``design``.
 
@@ -192,6 +205,7 @@ def cluster_bootstrap_ci(values, strata=None, clusters=None, n_resamples: int = 
     return interval(float(values.mean()), distribution, design.df, confidence)
 
 
+@functools.lru_cache(maxsize=256)  # every interval and p-value asks; scipy's t.ppf costs more than a small bootstrap
 def widening(df: float, confidence: float = 0.95) -> float:
     """t_df / z at ``confidence``: how much a normal-theory interval widens for ``df``.
 
@@ -220,33 +234,64 @@ def interval(value: float, distribution, df: float = np.inf, confidence: float =
     >>> interval(10.0, [11.0, 12.0, 13.0, 14.0, 15.0], confidence=0.5, recentre=True)
     (9.0, 11.0)
     """
+    alpha = (1.0 - confidence) / 2.0
+    low, high = np.quantile(_widened(value, distribution, df, confidence, recentre), [alpha, 1.0 - alpha])
+    return float(low), float(high)
+
+
+def two_sided_p(value: float, distribution, df: float = np.inf, confidence: float = 0.95,
+                recentre: bool = False) -> float:
+    """Bootstrap p-value of "the statistic is 0" that agrees with :func:`interval` at ``confidence``.
+
+    It is the level ``1 - c`` beyond which the interval drawn from the same distribution
+    (re-centred, widened by ``widening(df, confidence)``, quantiles interpolated as
+    ``np.quantile`` does) excludes 0, so ``p < 1 - confidence`` exactly when the interval at
+    ``confidence`` excludes 0. The widening depends on the confidence, so the p-value does
+    too (unless ``df`` is infinite): pass the confidence of the interval it goes with. When 0
+    lies beyond every resample the interval excludes it at any confidence and p is 0: the
+    bootstrap cannot resolve p below about ``2 / len(distribution)``. A distribution all at
+    0 gives 1.
+
+    >>> two_sided_p(2.0, [-1.0, 1.0, 2.0, 3.0, 5.0])  # 0 sits at quantile level 1/8
+    0.25
+    >>> interval(2.0, [-1.0, 1.0, 2.0, 3.0, 5.0], confidence=0.76)[0] > 0  # 1 - 0.76 < 0.25
+    False
+    >>> interval(2.0, [-1.0, 1.0, 2.0, 3.0, 5.0], confidence=0.74)[0] > 0
+    True
+    >>> two_sided_p(2.0, [1.0, 1.5, 2.0, 2.5, 3.0]), two_sided_p(0.0, [0.0] * 5)
+    (0.0, 1.0)
+    """
+    widened = np.sort(_widened(value, distribution, df, confidence, recentre))
+    # the lower bound is > 0 for quantile levels above the first; the upper bound < 0 for
+    # levels below 1 - the second (quantile(-x, q) = -quantile(x, 1 - q) under linear interpolation)
+    level = min(_level_of_zero(widened), _level_of_zero(-widened[::-1]))
+    return float(min(1.0, 2.0 * level))
+
+
+def _widened(value: float, distribution, df: float, confidence: float, recentre: bool) -> np.ndarray:
+    """The distribution whose percentiles are the interval: re-centred if asked, then
+    stretched about ``value`` by t_df / z. One helper for :func:`interval` and
+    :func:`two_sided_p`, so both read the very same numbers."""
     dist = np.asarray(distribution, dtype=np.float64)
     if dist.ndim != 1 or dist.size < 2 or not np.all(np.isfinite(dist)):
         raise ValueError("the bootstrap distribution must hold at least 2 finite values")
+    if isinstance(confidence, bool) or not 0.0 < confidence < 1.0:  # True would read as 1: an infinite widening
+        raise ValueError(f"confidence must lie in (0, 1), got {confidence}")
     if recentre:
         dist = dist - (dist.mean() - value)
-    alpha = (1.0 - confidence) / 2.0
-    low, high = np.quantile(dist, [alpha, 1.0 - alpha])
-    f = widening(df, confidence)
-    return float(value - f * (value - low)), float(value + f * (high - value))
+    return value + widening(df, confidence) * (dist - value)
 
 
-def two_sided_p(value: float, distribution, df: float = np.inf, recentre: bool = False) -> float:
-    """Bootstrap p-value of "the statistic is 0", consistent with :func:`interval`.
-
-    The share of the (re-centred, widened) distribution on the far side of 0, doubled, with
-    the +1 of a Monte Carlo test: p < 1 - confidence exactly when 0 falls outside the
-    interval (up to the quantile interpolation). A ``value`` of 0 gives 1.
-
-    >>> two_sided_p(2.0, [1.0, 1.5, 2.0, 2.5, 3.0]), two_sided_p(0.0, [0.0] * 5)
-    (0.3333333333333333, 1.0)
-    """
-    dist = np.asarray(distribution, dtype=np.float64)
-    if recentre:
-        dist = dist - (dist.mean() - value)
-    dist = value + widening(df) * (dist - value)
-    extreme = min(int((dist <= 0).sum()), int((dist >= 0).sum()))
-    return float(min(1.0, 2.0 * (extreme + 1) / (dist.size + 1)))
+def _level_of_zero(ordered: np.ndarray) -> float:
+    """The largest level q at which ``np.quantile(ordered, q)`` (linear) is <= 0: the
+    quantile is > 0 exactly for levels above it. 0.0 when every value is > 0."""
+    below = int(np.searchsorted(ordered, 0.0, side="right"))  # values <= 0
+    if below == 0:
+        return 0.0
+    if below == ordered.size:
+        return 1.0
+    lo, hi = ordered[below - 1], ordered[below]               # lo <= 0 < hi
+    return float((below - 1 + (0.0 - lo) / (hi - lo)) / (ordered.size - 1))
 
 
 def _check_resampling(n_resamples, confidence) -> None:

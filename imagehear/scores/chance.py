@@ -6,13 +6,15 @@ Printed beside each headline so that a reader sees how far a model is above chan
 - CLAP score of the same clips against the prompts of the other classes;
 - accuracy of a class-prior guess (the best constant AudioSet label for this set's class
   mix) and of the run's own predictions shuffled across clips.
+
+The benchmark's facts (each class's AudioSet label set, the excluded labels) are
+arguments: :mod:`imagehear.compute` passes the protocol's, so this module stays pure maths.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from imagehear import protocol
-from imagehear.scores._checks import as_labels, as_matrix, same_shape
+from imagehear.scores._checks import as_class_sets, as_labels, as_matrix, known_labels, same_shape
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -72,21 +74,19 @@ def mismatched_clap_score(audio_emb, text_emb, label_index) -> float:
     return float(100.0 * ((cos.sum(1) - own) / (len(text) - 1)).mean())
 
 
-def _class_sets(classes) -> dict[str, set[int]]:
-    return {name: set(int(i) for i in info.audioset_indices) for name, info in classes.items()}
+def prior_guess_accuracy(labels, *, classes, excluded, n_outputs: int = 527) -> tuple[float, int]:
+    """Accuracy (%) of the best constant guess: the one AudioSet label (``excluded`` ones
+    aside) that most clips' classes accept, and that label's index. It needs only the class
+    mix. ``classes`` maps each class name to its AudioSet label indices.
 
-
-def prior_guess_accuracy(labels, classes=None, excluded=protocol.EXCLUDED_AUDIOSET_INDICES,
-                         n_outputs: int = 527) -> tuple[float, int]:
-    """Accuracy (%) of the best constant guess: the one AudioSet label (excluded ones aside)
-    that most clips' classes accept, and that label's index. It needs only the class mix.
-
-    >>> acc, label = prior_guess_accuracy(["Dog", "Dog", "Cat"])
-    >>> round(acc, 2)
-    66.67
+    >>> classes = {"Dog": [74, 75], "Cat": [81]}
+    >>> acc, label = prior_guess_accuracy(["Dog", "Dog", "Cat"], classes=classes, excluded=[75])
+    >>> round(acc, 2), label
+    (66.67, 74)
     """
-    sets = _class_sets(protocol.CLASSES if classes is None else classes)
+    sets = as_class_sets(classes)
     labels = as_labels(labels, len(labels))
+    known_labels(labels, sets)
     hits = np.zeros(n_outputs)
     for lab in labels:
         hits[list(sets[lab])] += 1
@@ -95,14 +95,16 @@ def prior_guess_accuracy(labels, classes=None, excluded=protocol.EXCLUDED_AUDIOS
     return float(100.0 * hits[best] / len(labels)), best
 
 
-def shuffled_accuracy(predicted, labels, classes=None) -> float:
+def shuffled_accuracy(predicted, labels, *, classes) -> float:
     """Expected accuracy (%) of this run's top-1 predictions shuffled across its clips: the
     chance agreement of the model's label frequencies with the class mix (Cohen's p_e).
+    ``classes`` maps each class name to its AudioSet label indices.
 
-    >>> shuffled_accuracy([74, 74], ["Dog", "Cat"])  # 74 is one of Dog's labels
+    >>> shuffled_accuracy([74, 74], ["Dog", "Cat"], classes={"Dog": [74], "Cat": [81]})
     50.0
     """
-    sets = _class_sets(protocol.CLASSES if classes is None else classes)
+    sets = as_class_sets(classes)
     labels = as_labels(labels, len(predicted))
+    known_labels(labels, sets)
     freq = np.bincount(np.asarray(predicted, dtype=int)) / len(labels)
     return float(100.0 * np.mean([freq[[i for i in sets[lab] if i < len(freq)]].sum() for lab in labels]))

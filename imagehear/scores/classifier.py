@@ -2,7 +2,8 @@
 
 Accuracy follows the Im2Wav protocol: top-1 over the 527 AudioSet logits after removing
 the 33 excluded classes; a clip is correct iff that class is in its IMAGE HEAR class's
-AudioSet set.
+AudioSet set. Those facts are arguments (:mod:`imagehear.compute` passes the protocol's),
+so this module stays pure maths.
 """
 from __future__ import annotations
 
@@ -11,8 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import log_softmax
 
-from imagehear import protocol
-from imagehear.scores._checks import as_labels, as_matrix, same_shape
+from imagehear.scores._checks import as_class_sets, as_labels, as_matrix, known_labels, same_shape
 
 KL_EPS = 1e-6  # protocol v1: log(p + 1e-6) on the second distribution
 OTHER = "other"
@@ -112,33 +112,31 @@ def _map_prediction(index: int, intended: str, owners: dict[int, list[str]]) -> 
     return intended if intended in classes else classes[0]
 
 
-def classifier_accuracy(logits, labels, excluded=protocol.EXCLUDED_AUDIOSET_INDICES,
-                        classes: dict | None = None) -> AccuracyResult:
-    """Top-1 / top-5 accuracy of AudioSet logits against IMAGE HEAR class labels.
+def classifier_accuracy(logits, labels, *, classes: dict, excluded) -> AccuracyResult:
+    """Top-1 / top-5 accuracy of AudioSet logits against class labels.
 
-    ``logits``: (N, C) with C = 527 for PaSST. ``labels``: the intended IMAGE HEAR class
-    name of each row. ``classes`` maps names to objects with ``audioset_indices``
-    (default: :data:`imagehear.protocol.CLASSES`). Excluded classes are removed before
-    ranking, so an excluded argmax falls through to the next allowed class.
+    ``logits``: (N, C) with C = 527 for PaSST. ``labels``: the intended class name of each
+    row. ``classes`` maps each class name to its AudioSet label indices (the protocol's:
+    ``imagehear.compute.AUDIOSET_SETS``). ``excluded``: AudioSet indices removed before
+    ranking (the protocol's 33: ``imagehear.protocol.EXCLUDED_AUDIOSET_INDICES``), so an
+    excluded argmax falls through to the next allowed class.
 
+    >>> classes = {"Accordion": [209], "Cat": [81], "Dog": [74, 75]}  # a few IMAGE HEAR classes
     >>> logits = np.zeros((2, 527))
     >>> logits[0, 209] = 5.0                    # Accordion's AudioSet class
     >>> logits[1, 72], logits[1, 74] = 9.0, 3.0  # 72 is excluded; 74 is Dog's
-    >>> r = classifier_accuracy(logits, ["Accordion", "Cat"])
+    >>> r = classifier_accuracy(logits, ["Accordion", "Cat"], classes=classes, excluded=[72])
     >>> r.value, r.predicted.tolist(), r.predicted_class, r.confusion
     (50.0, [209, 74], ['Accordion', 'Dog'], {'Accordion': {'Accordion': 1}, 'Cat': {'Dog': 1}})
     """
-    classes = protocol.CLASSES if classes is None else classes
     x = as_matrix(logits, "logits")
     n, c = x.shape
     labels = as_labels(labels, n)
-    unknown = sorted(set(labels) - set(classes))
-    if unknown:
-        raise ValueError(f"unknown class name(s) {unknown}; known: {', '.join(sorted(classes))}")
+    sets = as_class_sets(classes)
+    known_labels(labels, sets)
     excluded = np.asarray(sorted(set(int(i) for i in excluded)), dtype=int)
     if excluded.size and (excluded.min() < 0 or excluded.max() >= c):
         raise ValueError(f"excluded indices must lie in [0, {c}), got {excluded.min()}..{excluded.max()}")
-    sets = {name: set(int(i) for i in classes[name].audioset_indices) for name in classes}
     if max((max(s) for s in sets.values() if s), default=-1) >= c:
         raise ValueError(f"the class sets index AudioSet classes beyond the {c} logits given")
     allowed = np.setdiff1d(np.arange(c), excluded)

@@ -11,7 +11,8 @@ import numpy as np
 from imagehear.scores._checks import as_matrix, same_dims
 
 KAD_SCALE = 100.0          # kadtk's SCALE_FACTOR (its released code multiplies MMD^2 by 100)
-_BANDWIDTH_MAX_ROWS = 4096  # median over all pairs of at most this many rows (memory: ~8M distances)
+BANDWIDTH_MAX_ROWS = 4096  # median over all pairs of at most this many rows (memory: ~8M distances)
+BANDWIDTH_SEED = 0         # seed of the subsample above that size: it shapes KAD, so entries record it
 _BLOCK = 2048               # kernel sums in row blocks: a 38,400 x 38,400 kernel would need 11 GiB
 
 
@@ -21,6 +22,8 @@ class KADResult:
     bandwidth: float    # sigma of k(a, b) = exp(-|a - b|^2 / (2 sigma^2))
     n_reference: int
     n_generated: int
+    bandwidth_seed: int | None = None  # seed of the median's row subsample (None: bandwidth given)
+    bandwidth_rows: int | None = None  # reference rows the median was taken over (None: bandwidth given)
 
 
 def _sq_dists(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -28,7 +31,7 @@ def _sq_dists(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.maximum(d2, 0.0)  # the expansion can go a hair below 0 for identical rows
 
 
-def median_pairwise_distance(x, max_rows: int = _BANDWIDTH_MAX_ROWS, seed: int = 0) -> float:
+def median_pairwise_distance(x, max_rows: int = BANDWIDTH_MAX_ROWS, seed: int = BANDWIDTH_SEED) -> float:
     """Median Euclidean distance over distinct pairs of rows of ``x``.
 
     Sets larger than ``max_rows`` use a seeded random subset of ``max_rows`` rows, so the
@@ -48,8 +51,9 @@ def _kernel_sum(a: np.ndarray, b: np.ndarray, gamma: float) -> float:
     return float(sum(np.exp(-gamma * _sq_dists(a[i:i + _BLOCK], b)).sum() for i in range(0, len(a), _BLOCK)))
 
 
-def kernel_audio_distance(reference, generated, bandwidth: float | None = None,
-                          scale: float = KAD_SCALE) -> KADResult:
+def kernel_audio_distance(reference, generated, bandwidth: float | None = None, scale: float = KAD_SCALE,
+                          bandwidth_seed: int = BANDWIDTH_SEED, bandwidth_max_rows: int = BANDWIDTH_MAX_ROWS
+                          ) -> KADResult:
     """Unbiased MMD^2 between two embedding sets with k(a, b) = exp(-|a-b|^2 / (2 sigma^2)).
 
     MMD^2_u = mean_{i!=j} k(r_i, r_j) + mean_{i!=j} k(g_i, g_j) - 2 mean_{i,j} k(r_i, g_j),
@@ -57,19 +61,24 @@ def kernel_audio_distance(reference, generated, bandwidth: float | None = None,
     Bandwidth rule when ``bandwidth`` is None: the median pairwise Euclidean distance of
     the *reference* set, so the kernel is fixed by the reference and does not move with
     the model being scored (kadtk takes it from its second argument; we name the roles).
+    Above ``bandwidth_max_rows`` reference rows the median is over a subsample drawn with
+    ``bandwidth_seed`` (:func:`median_pairwise_distance`); the result records the seed and
+    the rows used.
     Being unbiased, the estimate can be slightly negative when the sets match.
 
     >>> rng = np.random.default_rng(0)
     >>> ref, gen = rng.normal(size=(200, 8)), rng.normal(0.5, 1.0, size=(150, 8))
     >>> r = kernel_audio_distance(ref, gen)
-    >>> round(r.value, 3), round(r.bandwidth, 3)
-    (5.535, 3.787)
+    >>> round(r.value, 3), round(r.bandwidth, 3), r.bandwidth_seed, r.bandwidth_rows
+    (5.535, 3.787, 0, 200)
     """
     ref = as_matrix(reference, "reference", min_rows=2)
     gen = as_matrix(generated, "generated", min_rows=2)
     same_dims(ref, gen, "reference", "generated")
+    seed, rows = None, None
     if bandwidth is None:
-        bandwidth = median_pairwise_distance(ref)
+        seed, rows = int(bandwidth_seed), min(len(ref), int(bandwidth_max_rows))
+        bandwidth = median_pairwise_distance(ref, max_rows=rows, seed=seed)
     bandwidth = float(bandwidth)
     if not np.isfinite(bandwidth) or bandwidth <= 0:
         raise ValueError(f"bandwidth must be a positive number, got {bandwidth} "
@@ -80,7 +89,7 @@ def kernel_audio_distance(reference, generated, bandwidth: float | None = None,
     k_rr = (_kernel_sum(ref, ref, gamma) - m) / (m * (m - 1))
     k_gg = (_kernel_sum(gen, gen, gamma) - n) / (n * (n - 1))
     k_rg = _kernel_sum(ref, gen, gamma) / (m * n)
-    return KADResult(float(scale * (k_rr + k_gg - 2.0 * k_rg)), bandwidth, m, n)
+    return KADResult(float(scale * (k_rr + k_gg - 2.0 * k_rg)), bandwidth, m, n, seed, rows)
 
 
 def _weighted_kernel_sums(a: np.ndarray, b: np.ndarray, wa: np.ndarray, wb: np.ndarray, gamma: float) -> np.ndarray:

@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from imagehear.scores.bootstrap import ClusterDesign, _check_resampling, interval, stratified_means, two_sided_p
+from imagehear.scores.bootstrap import (
+    ClusterDesign, _check_resampling, interval, reference_seed, stratified_means, two_sided_p,
+)
 
 
 @dataclass(frozen=True)
@@ -48,8 +50,9 @@ def paired_difference(values_a, values_b, strata=None, clusters=None, n_resample
     design = ClusterDesign(strata, clusters, n=len(diff))
     dist = stratified_means(diff, design, n_resamples, seed)
     value = float(diff.mean())
-    return Difference(value, interval(value, dist, design.df, confidence), two_sided_p(value, dist, design.df),
-                      len(diff), design.record(seed, n_resamples, confidence))
+    return Difference(value, interval(value, dist, design.df, confidence),
+                      two_sided_p(value, dist, design.df, confidence), len(diff),
+                      design.record(seed, n_resamples, confidence))
 
 
 def resampled_pair_difference(statistic, values: tuple[float, float], design: ClusterDesign,
@@ -59,7 +62,8 @@ def resampled_pair_difference(statistic, values: tuple[float, float], design: Cl
 
     ``statistic(row_weights, reference_weights)`` is called once, with the (n_resamples, n)
     weights of the paired rows (:meth:`ClusterDesign.row_weights`, seed ``seed``) and the
-    (n_resamples, m) weights of the reference rows (seed ``seed + 1``; None without a
+    (n_resamples, m) weights of the reference rows (seed :func:`reference_seed` of ``seed``,
+    recorded as ``method["reference_seed"]``; None without a
     reference design), and returns an (n_resamples, 2) array: the statistic of A and of B
     on each resample. ``values`` are (A, B) on the full sets. The difference's distribution
     is re-centred (see :func:`imagehear.scores.bootstrap.interval`): a biased statistic is
@@ -67,8 +71,8 @@ def resampled_pair_difference(statistic, values: tuple[float, float], design: Cl
     """
     _check_resampling(n_resamples, confidence)
     rows = np.concatenate(list(design.row_weights(n_resamples, seed)))
-    refs = None if reference_design is None else np.concatenate(list(reference_design.row_weights(n_resamples,
-                                                                                                    seed + 1)))
+    refs = None if reference_design is None else np.concatenate(list(reference_design.row_weights(
+        n_resamples, reference_seed(seed))))
     pair = np.asarray(statistic(rows, refs), dtype=np.float64)  # one call: a kernel is computed once
     if pair.shape != (n_resamples, 2):
         raise ValueError(f"the statistic must return ({n_resamples}, 2) values, got shape {pair.shape}")
@@ -80,5 +84,7 @@ def resampled_pair_difference(statistic, values: tuple[float, float], design: Cl
     method = {**design.record(seed, n_resamples, confidence), "recentred": True,
               "reference_unit": None if reference_design is None else
               "reference clip, i.i.d." if reference_design.iid else reference_design.unit}
+    if reference_design is not None:
+        method["reference_seed"] = reference_seed(seed)  # the reference draw shapes the interval too
     return Difference(value, interval(value, dist, df, confidence, recentre=True),
-                      two_sided_p(value, dist, df, recentre=True), design.n, method)
+                      two_sided_p(value, dist, df, confidence, recentre=True), design.n, method)

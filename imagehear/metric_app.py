@@ -1,46 +1,56 @@
 """The small gradio app each evaluate module's Space runs (``metrics/<name>/app.py``).
 
 evaluate's own widget helper is broken with current gradio, so each Space builds this:
-upload generated clips and their references, get the module's output as JSON. Uploads are
-paired by name, never by upload order (:mod:`imagehear.pairing`), and the pairing used is
-shown next to the result (and returned in it, under ``pairing``).
+upload generated clips and their references, get the module's output as JSON. What the
+references are, and so how uploads pair, is the metric's spec (``MetricSpec.references``);
+uploads are paired by name, never by upload order (:mod:`imagehear.pairing`), and the
+pairing used is shown next to the result (and returned in it, under ``pairing``).
 
 Weights come from ``IMAGEHEAR_WEIGHTS`` when set (the tests' random weights), else from
 the upstream sources (:mod:`imagehear.weights`).
+
+>>> [kind for kind in REFERENCE_KINDS if kind in REFERENCE_INPUTS]   # kinds that upload references
+['paired', 'set', 'image']
+>>> [kind for kind in REFERENCE_KINDS if kind in MANIFEST_KINDS]     # kinds that pair through a manifest
+['label', 'image']
 """
 from __future__ import annotations
 
-from imagehear.pairing import KINDS, pair_uploads, parse_manifest
+from imagehear.metrics import REFERENCE_KINDS, by_module
+from imagehear.pairing import pair_uploads, parse_manifest
 
+# What the Space asks to upload as references, per kind of references (the others upload none).
 REFERENCE_INPUTS = {
-    "image": "conditioning images (matched to clips by the manifest's image column)",
     "paired": "reference clips (paired with generated clips by file name without extension)",
     "set": "reference clips (the reference set; no pairing)",
+    "image": "conditioning images (matched to clips by the manifest's image column)",
 }
+# Kinds whose references come through a manifest row per clip (its label or image column).
+MANIFEST_KINDS = ("label", "image")
 MANIFEST_INPUT = "manifest.csv (file,label,image as `image-hear plan` writes it; matched by base name)"
 
 
-def score_uploads(metric, pairing: str, predictions, references=None, manifest_path=None) -> tuple[dict, list]:
-    """Pair the uploads, compute ``metric`` on them; return (result without per-sample values, rows)."""
+def score_uploads(metric, references: str, predictions, uploaded=None, manifest_path=None) -> tuple[dict, list]:
+    """Pair the uploads as ``references`` (a kind of REFERENCE_KINDS) says, compute ``metric`` on
+    them; return (result without per-sample values, rows)."""
     manifest = None
     if manifest_path:
         with open(manifest_path, encoding="utf-8") as fh:
             manifest = parse_manifest(fh.read())
-    paired = pair_uploads(pairing, list(predictions or []), list(references or []) or None, manifest)
+    paired = pair_uploads(references, list(predictions or []), list(uploaded or []) or None, manifest)
     result = metric.compute(predictions=paired.predictions, references=paired.references)
     out = {k: v for k, v in result.items() if k not in ("per_sample", "per_pair")}
     out["pairing"] = paired.rows
     return out, paired.rows
 
 
-def build_app(module_dir: str, title: str, pairing: str):
-    """A gradio Blocks app scoring uploads with the evaluate module in ``module_dir``.
+def build_app(module_dir: str, module: str):
+    """A gradio Blocks app scoring uploads with the evaluate module ``module`` (its folder: ``module_dir``).
 
-    ``pairing`` is one of :data:`imagehear.pairing.KINDS`: what the references are and how
-    they are matched to the generated clips.
+    The module's metric spec gives the title and what the references are (``MetricSpec.references``).
     """
-    if pairing not in KINDS:
-        raise ValueError(f"pairing must be one of {KINDS}, got {pairing!r}")
+    spec = by_module(module)
+    kind, title = spec.references, spec.evaluate_module.title or spec.label
     import evaluate
     import gradio as gr
 
@@ -49,10 +59,10 @@ def build_app(module_dir: str, title: str, pairing: str):
     metric = evaluate.load(module_dir)
 
     def score(predictions, *rest):
-        references = rest[0] if pairing in REFERENCE_INPUTS else None
-        manifest = rest[-1] if pairing in ("label", "image") else None
+        uploaded = rest[0] if kind in REFERENCE_INPUTS else None
+        manifest = rest[-1] if kind in MANIFEST_KINDS else None
         try:
-            return score_uploads(metric, pairing, predictions, references, manifest)
+            return score_uploads(metric, kind, predictions, uploaded, manifest)
         except (ImageHearError, ValueError) as exc:
             raise gr.Error(str(exc)) from None
 
@@ -60,9 +70,9 @@ def build_app(module_dir: str, title: str, pairing: str):
         gr.Markdown(f"# {title}\n\nProtocol v1 of the image-hear toolkit; see the card for every choice. "
                     "Files are paired by name, never by upload order; the pairing used is shown below.")
         inputs = [gr.File(label="generated clips", file_count="multiple", type="filepath")]
-        if pairing in REFERENCE_INPUTS:
-            inputs.append(gr.File(label=REFERENCE_INPUTS[pairing], file_count="multiple", type="filepath"))
-        if pairing in ("label", "image"):
+        if kind in REFERENCE_INPUTS:
+            inputs.append(gr.File(label=REFERENCE_INPUTS[kind], file_count="multiple", type="filepath"))
+        if kind in MANIFEST_KINDS:
             inputs.append(gr.File(label=MANIFEST_INPUT, file_count="single", type="filepath",
                                   file_types=[".csv"]))
         output = gr.JSON(label="result")

@@ -24,9 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from imagehear.errors import ImageHearError
-
-# What a metric's references are: none, paired clips, a clip set, class names, images.
-KINDS = ("none", "paired", "set", "label", "image")
+from imagehear.metrics import REFERENCE_KINDS
 
 
 class PairingError(ImageHearError):
@@ -99,10 +97,11 @@ def _manifest_rows(predictions, manifest, column: str) -> list:
 def pair_uploads(kind: str, predictions, references=None, manifest: dict | None = None) -> Pairing:
     """Order ``predictions`` by name and give each its reference (see the module docstring).
 
-    ``kind`` is one of :data:`KINDS`; ``manifest`` comes from :func:`parse_manifest`.
+    ``kind`` is what the metric's references are (``MetricSpec.references``, a key of
+    :data:`imagehear.metrics.REFERENCE_KINDS`); ``manifest`` comes from :func:`parse_manifest`.
     """
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    if kind not in REFERENCE_KINDS:
+        raise ValueError(f"kind must be one of {tuple(REFERENCE_KINDS)}, got {kind!r}")
     if not predictions:
         raise PairingError("upload the generated clips")
     generated = _unique(predictions, _name, "generated clips")

@@ -96,12 +96,9 @@ def _metric_lines(key: str, entry: dict) -> list[str]:
         lines.append(f"| PaSST accuracy (top-5) | {_num(entry['top5'], dec)}{unit} | — | {_count(entry)} |")
     chance = entry.get("chance")
     if isinstance(chance, dict) and isinstance(chance.get("value"), (int, float)):  # how far above chance
-        lines.append(f"| ↳ chance: {_CHANCE.get(key, 'chance level')} | {_num(chance['value'], dec)}{unit} | — | — |")
+        what = (spec.chance if spec else None) or "chance level"
+        lines.append(f"| ↳ chance: {what} | {_num(chance['value'], dec)}{unit} | — | — |")
     return lines
-
-
-_CHANCE = {"clip_score": "same clips, mismatched images", "clap_score": "same clips, other classes' prompts",
-           "accuracy": "class-prior guess"}
 
 
 def _cell(column: str, value) -> str:

@@ -31,10 +31,8 @@ from imagehear.metrics import METRICS, PER_SAMPLE_TYPES
 
 FORMAT = "image-hear per-sample v1"
 MAX_ROWS = 100_000
-# per-sample metric -> (column, scale): its headline is scale x the mean of the column over
-# the clips that have a value
-VALUE_COLUMNS = {"clip_score": ("clip_score", 1.0), "accuracy": ("correct", 100.0),
-                 "clap_score": ("clap_score", 1.0), "kl": ("kl", 1.0), "kl_panns": ("kl_panns", 1.0)}
+# the metrics whose headline is a scaled mean of a per-sample column (MetricSpec.value_column)
+HEADLINE_METRICS = tuple(name for name, spec in METRICS.items() if spec.value_column)
 _NUMERIC = tuple(c for spec in METRICS.values() for c in spec.per_sample if PER_SAMPLE_TYPES.get(c) != "str")
 
 
@@ -108,31 +106,37 @@ def unpack(block) -> PerSample:
     return PerSample(files, labels, units, out)
 
 
+def _value_column(samples: PerSample, name: str) -> tuple[np.ndarray, float] | None:
+    """(the per-sample column behind metric ``name``'s headline, its scale); None if absent."""
+    spec = METRICS.get(name)
+    if spec is None or spec.value_column is None or spec.value_column not in samples.columns:
+        return None
+    return samples.columns[spec.value_column], spec.value_scale
+
+
 def metric_values(samples: PerSample, name: str) -> np.ndarray | None:
     """The per-clip values behind metric ``name``'s headline (NaN: not scored); None if absent."""
-    if name not in VALUE_COLUMNS or VALUE_COLUMNS[name][0] not in samples.columns:
-        return None
-    column, scale = VALUE_COLUMNS[name]
-    return scale * samples.columns[column]
+    found = _value_column(samples, name)
+    return None if found is None else found[1] * found[0]
 
 
 def headline(samples: PerSample, name: str) -> float | None:
     """Metric ``name``'s value recomputed from the per-sample values (None if they are absent);
     computed as evaluate computes it, so an untouched file gives the very same float."""
-    if metric_values(samples, name) is None:
+    found = _value_column(samples, name)
+    if found is None:
         return None
-    column, scale = VALUE_COLUMNS[name]
-    values = samples.columns[column]
+    values, scale = found
     values = values[np.isfinite(values)]
     return None if values.size == 0 else float(scale * float(values.mean()))
 
 
 def per_class(samples: PerSample, name: str) -> dict[str, float] | None:
     """Metric ``name``'s per-class values recomputed from the per-sample values."""
-    if metric_values(samples, name) is None:
+    found = _value_column(samples, name)
+    if found is None:
         return None
-    column, scale = VALUE_COLUMNS[name]
-    values, labels = samples.columns[column], np.asarray(samples.labels)
+    (values, scale), labels = found, np.asarray(samples.labels)
     ok = np.isfinite(values)
     return {lab: float(scale * float(values[ok & (labels == lab)].mean())) for lab in sorted(set(labels[ok].tolist()))}
 
@@ -141,4 +145,4 @@ def recompute(results: dict) -> dict[str, float]:
     """Every per-sample metric's headline recomputed from ``results["per_sample"]``: the
     leaderboard's consistency check compares these with ``results["metrics"][name]["value"]``."""
     samples = unpack(results.get("per_sample"))
-    return {name: value for name in VALUE_COLUMNS if (value := headline(samples, name)) is not None}
+    return {name: value for name in HEADLINE_METRICS if (value := headline(samples, name)) is not None}

@@ -1,9 +1,10 @@
-"""Write the evaluate module folders of the registry's metrics that have no hand-written module.
+"""Write the evaluate module folders of the registry's metrics, all from their specs.
 
-Each generated folder gets ``<name>.py`` (a shell over
-:func:`imagehear.evaluate_module.module_class`), ``app.py`` (the Space), ``requirements.txt``
-and a ``README.md`` card built from the spec. The four hand-written folders get only their
-release lines: requirements.txt and the ``# From: image-hear==VERSION`` import comments.
+Every folder gets ``<name>.py`` (a shell over :func:`imagehear.evaluate_module.module_class`:
+its inputs, outputs, examples and description come from the metric's spec), ``app.py`` (the
+Space: :func:`imagehear.metric_app.build_app`) and ``requirements.txt``; the folders whose
+card is written by hand (published context: values from papers, what the protocol fixes)
+keep their ``README.md``, the others get a card built from the spec.
 tests/test_metric_apps.py checks that the committed folders equal this script's output.
 
     python scripts/make_metric_modules.py            # writes metrics/<name>/
@@ -12,33 +13,31 @@ tests/test_metric_apps.py checks that the committed folders equal this script's 
 from __future__ import annotations
 
 import argparse
-import re
 from pathlib import Path
 
 from imagehear import __version__
-from imagehear.evaluate_module import reference_kind
-from imagehear.metrics import METRICS
+from imagehear.metrics import METRICS, by_module
 from imagehear.publish.spaces import FROM_COMMENT, metric_requirements
 
 REPO = Path(__file__).resolve().parent.parent
-HAND_WRITTEN = ("clip_score_audio", "passt_accuracy", "kl", "fad")  # cards with published context
+HAND_WRITTEN_CARDS = ("clip_score_audio", "passt_accuracy", "kl", "fad")
 
-MODULE = '''"""{label}: {short} (image-hear metric registry entry `{name}`)."""
+MODULE = '''"""{label}: {short} (image-hear metric `{name}`; card: README.md)."""
 from imagehear.evaluate_module import module_class  {from_comment}
 
-{cls} = module_class("{name}")
+{cls} = module_class("{module}", __name__)
 '''
-APP = '''"""Space app for the `{name}` evaluate module (run: python app.py)."""
+APP = '''"""Space app for the `{module}` evaluate module (run: python app.py)."""
 from pathlib import Path
 
 from imagehear.metric_app import build_app
 
-app = build_app(str(Path(__file__).resolve().parent), "{label}", pairing="{pairing}")
+app = build_app(str(Path(__file__).resolve().parent), "{module}")
 
 if __name__ == "__main__":
     app.launch()
 '''
-REQUIREMENTS = metric_requirements(__version__)  # the same for the hand-written modules (a test checks)
+REQUIREMENTS = metric_requirements(__version__)
 CARD = '''---
 title: {label}
 emoji: 📊
@@ -87,46 +86,41 @@ See the image-hear repository for the backbones' papers (`imagehear.weights.REGI
 _CI = {"mean": "seeded percentile bootstrap of the mean of per-clip values",
        "set": "seeded bootstrap over whole clips of the set-level statistic (it need not hold the value)",
        "splits": "none; the std over the 10 splits is reported, as av-benchmark does"}
-_REFS = {"audio": "references=ref_paths, ", "label": "references=class_names, ", "image": "references=image_paths, ",
-         "none": ""}
+# the card's example call, per kind of references (imagehear.metrics.REFERENCE_KINDS)
+_REFS = {"paired": "references=ref_paths, ", "set": "references=ref_paths, ", "label": "references=class_names, ",
+         "image": "references=image_paths, ", "none": ""}
 
 
-def files_for(name: str) -> dict[str, str]:
-    spec, kind = METRICS[name], reference_kind(name)
-    fields = dict(name=name, label=spec.label, kind=kind, from_comment=FROM_COMMENT,
-                  pairing=spec.reference if kind == "audio" else kind, protocol=spec.protocol, lo=spec.valid_range[0],
-                  hi=spec.valid_range[1], ci=_CI[spec.ci], refs=_REFS[kind], backbones=", ".join(spec.backbones),
-                  cls="".join(p.capitalize() for p in name.split("_")), short=spec.protocol.split(";")[0],
-                  direction="Higher is better" if spec.higher_is_better else "Lower is better",
-                  same_ref=" and the same reference set" if spec.needs_reference else "")
-    return {f"{name}.py": MODULE.format(**fields), "app.py": APP.format(**fields),
-            "requirements.txt": REQUIREMENTS, "README.md": CARD.format(**fields)}
+def files_for(module: str) -> dict[str, str]:
+    """The files of ``metrics/<module>/`` as this script writes them."""
+    spec = by_module(module)
+    fields = dict(name=spec.name, module=module, label=spec.label, from_comment=FROM_COMMENT,
+                  cls="".join(p.capitalize() for p in module.split("_")), short=spec.protocol.split(";")[0])
+    files = {f"{module}.py": MODULE.format(**fields), "app.py": APP.format(**fields), "requirements.txt": REQUIREMENTS}
+    if module not in HAND_WRITTEN_CARDS:
+        files["README.md"] = card(module)
+    return files
 
 
-def generated_modules() -> list[str]:
-    return [s.module for s in METRICS.values() if s.module and s.module not in HAND_WRITTEN]
+def card(module: str) -> str:
+    """The metric card of a module without a hand-written one, from its spec."""
+    spec = by_module(module)
+    return CARD.format(name=spec.name, label=spec.label, protocol=spec.protocol, lo=spec.valid_range[0],
+                       hi=spec.valid_range[1], ci=_CI[spec.ci], refs=_REFS[spec.references],
+                       backbones=", ".join(spec.backbones),
+                       direction="Higher is better" if spec.higher_is_better else "Lower is better",
+                       same_ref=" and the same reference set" if spec.needs_reference else "")
 
 
-def hand_written_files(name: str) -> dict[str, str]:
-    """A hand-written module's release lines brought to this version: requirements.txt and the
-    ``# From: image-hear==VERSION`` comment of its imagehear imports (the rest is left as it is)."""
-    text = (REPO / "metrics" / name / f"{name}.py").read_text()
-    text = re.sub(r"^((?:from|import) imagehear[^#\n]*?)\s*(?:# From: [^\n]*)?$", rf"\1  {FROM_COMMENT}", text,
-                  flags=re.MULTILINE)
-    return {f"{name}.py": text, "requirements.txt": REQUIREMENTS}
+def modules() -> list[str]:
+    return [s.module for s in METRICS.values() if s.module]
 
 
 def write(out: Path) -> list[Path]:
     written = []
-    for name in HAND_WRITTEN:
-        for file_name, text in hand_written_files(name).items():
-            path = out / name / file_name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
-            written.append(path)
-    for name in generated_modules():
-        for file_name, text in files_for(name).items():
-            path = out / name / file_name
+    for module in modules():
+        for file_name, text in files_for(module).items():
+            path = out / module / file_name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
             written.append(path)

@@ -11,16 +11,43 @@ REPO = Path(__file__).resolve().parent.parent
 MODULES = [spec.module for spec in METRICS.values() if spec.module]
 
 
-def test_every_module_folder_is_in_the_registry_and_generated_ones_are_current(tmp_path):
-    assert sorted(p.name for p in (REPO / "metrics").iterdir() if p.is_dir()) == sorted(MODULES)
+def _generator():
     sys.path.insert(0, str(REPO / "scripts"))
     try:
         import make_metric_modules
     finally:
         sys.path.remove(str(REPO / "scripts"))
-    for path in make_metric_modules.write(tmp_path):
+    return make_metric_modules
+
+
+def test_every_module_folder_is_in_the_registry_and_generated_from_its_spec(tmp_path):
+    assert sorted(p.name for p in (REPO / "metrics").iterdir() if p.is_dir()) == sorted(MODULES)
+    written = _generator().write(tmp_path)
+    # every module file, app and requirements of all eleven; cards but the hand-written four
+    assert sorted(p.name for p in written if p.suffix == ".py" and p.name != "app.py") == sorted(
+        f"{m}.py" for m in MODULES)
+    assert sorted(p.parent.name for p in written if p.name == "README.md") == sorted(
+        set(MODULES) - set(_generator().HAND_WRITTEN_CARDS))
+    for path in written:
         committed = REPO / "metrics" / path.relative_to(tmp_path)
         assert committed.read_text() == path.read_text(), f"{committed} is stale: run scripts/make_metric_modules.py"
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_space_app_asks_for_what_the_spec_says_the_references_are(module, monkeypatch):
+    """No pairing literal in app.py: the upload fields follow ``MetricSpec.references``."""
+    from imagehear.metric_app import MANIFEST_INPUT, REFERENCE_INPUTS
+    from imagehear.metrics import REFERENCE_KINDS, by_module
+
+    monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
+    assert "pairing" not in (REPO / "metrics" / module / "app.py").read_text()
+    app = runpy.run_path(str(REPO / "metrics" / module / "app.py"), run_name="space_app")["app"]
+    (score,) = [fn for fn in app.fns.values() if fn.api_name == "score"]
+    kind = by_module(module).references
+    expected = ["generated clips"] + ([REFERENCE_INPUTS[kind]] if kind in REFERENCE_INPUTS else [])
+    expected += [MANIFEST_INPUT] if kind in ("label", "image") else []
+    assert [block.label for block in score.inputs] == expected
+    assert set(REFERENCE_INPUTS) <= set(REFERENCE_KINDS)
 
 
 @pytest.mark.parametrize("module", MODULES)
@@ -71,6 +98,6 @@ def test_scoring_callback_pairs_by_name_not_upload_order(tmp_path, monkeypatch):
 
     gen = [str(tmp_path / n) for n in ("b.wav", "a.wav")]
     ref = [str(tmp_path / "r" / n) for n in ("a.flac", "b.flac")]
-    result, rows = score_uploads(Metric(), "paired", gen, ref)
+    result, rows = score_uploads(Metric(), METRICS["kl"].references, gen, ref)
     assert seen == [(sorted(gen), ref)] and result == {"kl": 0.5, "pairing": rows}
     assert rows == [["a.wav", "a.flac"], ["b.wav", "b.flac"]]

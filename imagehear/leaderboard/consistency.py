@@ -73,7 +73,7 @@ def check_consistency(data: dict) -> list[str]:
         reasons.append("complete: true, but per_sample does not use each image as often as the plan does")
     metrics = data.get("metrics") if isinstance(data.get("metrics"), dict) else {}
     for name, entry in metrics.items():
-        if name not in samples.VALUE_COLUMNS or not isinstance(entry, dict) or "error" in entry:
+        if name not in samples.HEADLINE_METRICS or not isinstance(entry, dict) or "error" in entry:
             continue
         reasons += _metric_reasons(name, entry, rows, samples)
     return reasons
@@ -102,11 +102,9 @@ def _metric_reasons(name: str, entry: dict, rows, samples) -> list[str]:
 
 def unverifiable_reasons(data: dict) -> list[str]:
     """Why a valid file's per-sample headlines cannot be checked (then it is not ranked)."""
-    from imagehear import samples
-
     if not isinstance(data.get("per_sample"), dict):
         return ["no per-sample values: its headlines cannot be checked (re-run image-hear evaluate)"]
     columns = data["per_sample"].get("columns") or {}
-    missing = [n for n in samples.VALUE_COLUMNS if n in data.get("metrics", {}) and
-               samples.VALUE_COLUMNS[n][0] not in columns and METRICS[n].ci == "mean"]
+    missing = [n for n, spec in METRICS.items() if spec.value_column and n in data.get("metrics", {}) and
+               spec.value_column not in columns and spec.ci == "mean"]
     return [f"{', '.join(missing)}: no per-sample values to check the headline"] if missing else []

@@ -15,20 +15,48 @@ This module imports nothing heavy (no numpy, no torch), so the leaderboard and
 {'passt': ('embedding', 'logits')}
 >>> backbones_for(["clip_score"])
 ('wav2clip', 'clip')
+>>> METRICS["kl"].references, METRICS["accuracy"].references, by_module("passt_accuracy").name
+('paired', 'label', 'accuracy')
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
-# How a metric uses reference audio: none, clip-by-clip pairs, or the whole set.
-REFERENCE_KINDS = ("none", "paired", "set")
+# What a metric's references are, and so how its inputs pair: the one vocabulary of the
+# pipeline (reference audio), the evaluate modules (what ``references`` holds), their Spaces
+# (how uploads pair, imagehear.pairing) and the cards. kind -> what ``references`` holds.
+REFERENCE_KINDS = {
+    "none": "not used",
+    "paired": "reference clips (file paths or 1-D arrays), one per prediction: each is paired with the "
+              "prediction at its position (uploads: by file name without extension)",
+    "set": "reference clips (file paths or 1-D arrays), any number: the reference set, not paired",
+    "label": "IMAGE HEAR class names (e.g. \"Dog\") or class ids (0..29, sorted names), one per prediction",
+    "image": "the conditioning image of each prediction (file paths or PIL images)",
+}
 # What the ci95 of an entry means (the validator and the cards read this):
 #   mean   - cluster bootstrap (images within classes) of a mean of per-sample values: holds the value
 #   set    - set-level statistic on clip resamples, re-centred by its bias estimate: holds the value
 #            and covers the expected value at this set size (docs/statistics.md)
 #   splits - no CI; ``std`` over splits, as the inception score is reported
 CI_KINDS = ("mean", "set", "splits")
+
+
+@dataclass(frozen=True)
+class ModuleSpec:
+    """The evaluate module of a metric: ``metrics/<name>/`` (Space and Hub id ``imagehear/<name>``).
+
+    What its ``compute`` returns: the value under the metric's name, then ``keys`` of the
+    metric's results entry (None: all of it), then per-sample values: ``samples`` maps output keys
+    to per-sample columns (None: every column, under ``per_sample``).
+    """
+
+    name: str
+    title: str | None = None                  # the Space's and card's title (None: the metric's label)
+    keys: tuple[str, ...] | None = None
+    samples: tuple[tuple[str, str], ...] | None = None
+    citation: str = ""                        # BibTeX of the papers behind the metric
+    urls: tuple[str, ...] = ("https://github.com/hkchengrex/av-benchmark",)
 
 
 @dataclass(frozen=True)
@@ -41,12 +69,16 @@ class MetricSpec:
     higher_is_better: bool
     valid_range: tuple[float, float]  # of value, CI bounds and per-class values
     needs: tuple[str, ...]          # backbone outputs, "backbone.output"
-    reference: str                  # one of REFERENCE_KINDS
+    references: str                 # a key of REFERENCE_KINDS
     ci: str                         # one of CI_KINDS
     per_sample: tuple[str, ...]     # per_sample.csv columns it fills
     protocol: str                   # the definition, in words (goes to results.json config)
-    module: str | None = None       # evaluate module under metrics/, if any
-    needs_labels: bool = False      # reads the IMAGE HEAR class of each clip
+    evaluate_module: ModuleSpec | None = None
+    # the headline is value_scale x the mean of this per-sample column over the clips that have a
+    # value (None: a set-level statistic); the leaderboard recomputes it to check a file
+    value_column: str | None = None
+    value_scale: float = 1.0
+    chance: str | None = None       # what the entry's chance row scores, as the report names it
 
     @property
     def lower_is_better(self) -> bool:
@@ -62,8 +94,23 @@ class MetricSpec:
         return self.backbones
 
     @property
+    def reference(self) -> str:
+        """How the metric uses reference audio: paired, set or none (its references, seen by the pipeline)."""
+        return self.references if self.references in ("paired", "set") else "none"
+
+    @property
     def needs_reference(self) -> bool:
         return self.reference != "none"
+
+    @property
+    def needs_labels(self) -> bool:
+        """Reads the IMAGE HEAR class of each clip (its references are labels)."""
+        return self.references == "label"
+
+    @property
+    def module(self) -> str | None:
+        """The evaluate module's name (folder under metrics/), if any."""
+        return self.evaluate_module.name if self.evaluate_module else None
 
     def compute(self, inputs):
         """Run this metric's entry function on :class:`imagehear.metrics.entries.MetricInputs`."""
@@ -79,47 +126,81 @@ _IS = (1.0, 527.0)  # exp(mutual information) over 527 AudioSet classes
 # KL's 1e-6 floor lets identical pairs score down to -log(1 + 527e-6) ≈ -5.3e-4
 _KL = (-1e-3, math.inf)
 
+# BibTeX of the papers behind the four modules with published context (their cards cite them too)
+_IM2WAV = """@inproceedings{sheffer2023hear,
+  title={I Hear Your True Colors: Image Guided Audio Generation},
+  author={Sheffer, Roy and Adi, Yossi}, booktitle={ICASSP}, year={2023}}"""
+_PASST = """@inproceedings{koutini2022passt,
+  title={Efficient Training of Audio Transformers with Patchout},
+  author={Koutini, Khaled and Schl{\\"u}ter, Jan and Eghbal-zadeh, Hamid and Widmer, Gerhard},
+  booktitle={Interspeech}, year={2022}}"""
+_WAV2CLIP = """@inproceedings{wu2022wav2clip,
+  title={Wav2CLIP: Learning Robust Audio Representations from CLIP},
+  author={Wu, Ho-Hsiang and Seetharaman, Prem and Kumar, Kundan and Bello, Juan Pablo},
+  booktitle={ICASSP}, year={2022}}"""
+_FAD = """@inproceedings{kilgour2019fad,
+  title={Fr{\\'e}chet Audio Distance: A Reference-Free Metric for Evaluating Music Enhancement Algorithms},
+  author={Kilgour, Kevin and Zuluaga, Mauricio and Roblek, Dominik and Sharifi, Matthew},
+  booktitle={Interspeech}, year={2019}}"""
+_IM2WAV_URL = "https://arxiv.org/abs/2211.03089"
+
 _SPECS = (
     MetricSpec("clip_score", "CLIP score (CS)", "CS", "", 2, True, _COSINE, ("wav2clip.embedding", "clip.image"),
-               "none", "mean", ("clip_score",),
+               "image", "mean", ("clip_score",),
                "100 x mean cosine of L2-normed Wav2CLIP audio (MLP projection on, each clip normalised by its own "
                "statistics) and CLIP ViT-B/32 image embeddings (OpenAI preprocessing) of the conditioning image; "
-               "no clamp at 0", "clip_score_audio"),
+               "no clamp at 0",
+               ModuleSpec("clip_score_audio", "IMAGE HEAR clip score (Wav2CLIP x CLIP)", keys=("ci95", "n", "per_class"),
+                          samples=(("per_sample", "clip_score"),), citation=f"{_IM2WAV}\n{_WAV2CLIP}",
+                          urls=(_IM2WAV_URL,)),
+               value_column="clip_score", chance="same clips, mismatched images"),
     MetricSpec("accuracy", "PaSST accuracy (top-1)", "accuracy", " %", 2, True, _PERCENT, ("passt.logits",),
-               "none", "mean", ("passt_top1", "passt_top1_label", "correct"),
+               "label", "mean", ("passt_top1", "passt_top1_label", "correct"),
                "PaSST passt_s_swa_p16_128_ap476 top-1 over the 527 AudioSet logits minus the 33 excluded classes; "
-               "correct iff in the class's published AudioSet set; top-5 likewise", "passt_accuracy", needs_labels=True),
+               "correct iff in the class's published AudioSet set; top-5 likewise",
+               ModuleSpec("passt_accuracy", "IMAGE HEAR PaSST accuracy",
+                          keys=("ci95", "top5", "n", "per_class", "confusion"),
+                          samples=(("predicted", "passt_top1_label"),), citation=f"{_IM2WAV}\n{_PASST}",
+                          urls=(_IM2WAV_URL, "https://github.com/kkoutini/PaSST")),
+               value_column="correct", value_scale=100.0, chance="class-prior guess"),
     MetricSpec("clap_score", "CLAP score", "CLAP", "", 2, True, _COSINE, ("clap.embedding", "clap.text"),
-               "none", "mean", ("clap_score",),
+               "label", "mean", ("clap_score",),
                "100 x mean cosine of L2-normed CLAP (laion/clap-htsat-unfused) audio and text embeddings; "
-               "text = the class prompt 'This is a sound of <class>.'", "clap_score", needs_labels=True),
+               "text = the class prompt 'This is a sound of <class>.'", ModuleSpec("clap_score"),
+               value_column="clap_score", chance="same clips, other classes' prompts"),
     MetricSpec("kl", "KL (PaSST)", "KL", "", 3, False, _KL, ("passt.logits",), "paired", "mean", ("kl",),
                "softmax over PaSST's 527 logits; KL(ref||gen) = sum p_ref (log p_ref - log(p_gen + 1e-6)) per "
                "(reference, generated) pair matched by relative path without extension; mean over pairs; the "
-               "reverse direction and the symmetric sum are recorded beside it", "kl"),
+               "reverse direction and the symmetric sum are recorded beside it",
+               ModuleSpec("kl", "PaSST KL divergence", keys=("ci95", "n", "direction", "other_directions"),
+                          samples=(("per_pair", "kl"),), citation=_PASST, urls=("https://github.com/kkoutini/PaSST",)),
+               value_column="kl"),
     MetricSpec("kl_panns", "KL (PANNs)", "KL-PANNs", "", 3, False, _KL, ("panns.logits",), "paired", "mean",
                ("kl_panns",),
-               "as kl, on the softmax of PANNs CNN14 (16 kHz) fc_audioset logits before the sigmoid", "kl_panns"),
+               "as kl, on the softmax of PANNs CNN14 (16 kHz) fc_audioset logits before the sigmoid",
+               ModuleSpec("kl_panns"), value_column="kl_panns"),
     MetricSpec("fad", "FAD (VGGish)", "FAD", "", 3, False, _DISTANCE, ("vggish.embedding",), "set", "set", (),
                "VGGish (torchvggish weights) 16 kHz, one 128-d embedding per 0.96 s frame, PCA off, final ReLU "
                "removed; frames pooled per set; unbiased covariance; Frechet distance in float64 from a symmetric "
-               "eigen-decomposition", "fad"),
+               "eigen-decomposition",
+               ModuleSpec("fad", "Frechet audio distance (VGGish)", samples=(), citation=_FAD,
+                          urls=("https://arxiv.org/abs/1812.08466",))),
     MetricSpec("fd_passt", "FD (PaSST)", "FD-PaSST", "", 2, False, _DISTANCE, ("passt.embedding",), "set", "set",
                (), "Frechet distance (as fad) between PaSST's 768-d clip embeddings (mean of the cls and "
-               "distillation tokens) of the two sets, one row per clip", "fd_passt"),
+               "distillation tokens) of the two sets, one row per clip", ModuleSpec("fd_passt")),
     MetricSpec("fd_panns", "FD (PANNs)", "FD-PANNs", "", 2, False, _DISTANCE, ("panns.embedding",), "set", "set",
                (), "Frechet distance (as fad) between PANNs CNN14 (16 kHz) 2048-d embeddings (ReLU of fc1) of the "
-               "two sets, one row per clip", "fd_panns"),
+               "two sets, one row per clip", ModuleSpec("fd_panns")),
     MetricSpec("kad", "KAD (PaSST)", "KAD", "", 3, False, (-math.inf, math.inf), ("passt.embedding",), "set",
                "set", (),
                "unbiased MMD^2 (x100) with a Gaussian kernel on PaSST clip embeddings (768-d); bandwidth = median "
                "pairwise distance of the reference set; unbiased, so it can dip below 0 when the sets match",
-               "kad"),
+               ModuleSpec("kad")),
     MetricSpec("is_passt", "IS (PaSST)", "IS-PaSST", "", 3, True, _IS, ("passt.logits",), "none", "splits", (),
                "inception score exp(E_x KL(p(y|x) || p(y))) of PaSST's softmax over 527 classes, float64, "
-               "10 splits; value = mean over splits, std beside it", "is_passt"),
+               "10 splits; value = mean over splits, std beside it", ModuleSpec("is_passt")),
     MetricSpec("is_panns", "IS (PANNs)", "IS-PANNs", "", 3, True, _IS, ("panns.logits",), "none", "splits", (),
-               "inception score (as is_passt) of the softmax of PANNs CNN14 (16 kHz) logits", "is_panns"),
+               "inception score (as is_passt) of the softmax of PANNs CNN14 (16 kHz) logits", ModuleSpec("is_panns")),
 )
 METRICS: dict[str, MetricSpec] = {spec.name: spec for spec in _SPECS}
 # Metrics computed when none are named: the benchmark's own set plus FD on PaSST (free: it
@@ -134,6 +215,15 @@ def get(name: str) -> MetricSpec:
     if name not in METRICS:
         raise ImageHearError(f"unknown metric {name!r}; choose from {', '.join(METRICS)}")
     return METRICS[name]
+
+
+def by_module(module: str) -> MetricSpec:
+    """The metric whose evaluate module is ``module`` (a folder name under metrics/)."""
+    for spec in _SPECS:
+        if spec.module == module:
+            return spec
+    raise KeyError(f"no metric has the evaluate module {module!r}; modules: "
+                   f"{', '.join(s.module for s in _SPECS if s.module)}")
 
 
 def backbones_for(names) -> tuple[str, ...]:

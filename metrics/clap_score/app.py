@@ -3,7 +3,7 @@ from pathlib import Path
 
 from imagehear.metric_app import build_app
 
-app = build_app(str(Path(__file__).resolve().parent), "CLAP score", pairing="label")
+app = build_app(str(Path(__file__).resolve().parent), "clap_score")
 
 if __name__ == "__main__":
     app.launch()

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from imagehear.metric_app import build_app
 
-app = build_app(str(Path(__file__).resolve().parent), "IMAGE HEAR clip score (Wav2CLIP x CLIP)", pairing="image")
+app = build_app(str(Path(__file__).resolve().parent), "clip_score_audio")
 
 if __name__ == "__main__":
     app.launch()

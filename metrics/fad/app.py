@@ -3,7 +3,7 @@ from pathlib import Path
 
 from imagehear.metric_app import build_app
 
-app = build_app(str(Path(__file__).resolve().parent), "Frechet audio distance (VGGish)", pairing="set")
+app = build_app(str(Path(__file__).resolve().parent), "fad")
 
 if __name__ == "__main__":
     app.launch()

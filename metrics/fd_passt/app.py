@@ -3,7 +3,7 @@ from pathlib import Path
 
 from imagehear.metric_app import build_app
 
-app = build_app(str(Path(__file__).resolve().parent), "FD (PaSST)", pairing="set")
+app = build_app(str(Path(__file__).resolve().parent), "fd_passt")
 
 if __name__ == "__main__":
     app.launch()

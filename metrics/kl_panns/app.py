@@ -3,7 +3,7 @@ from pathlib import Path
 
 from imagehear.metric_app import build_app
 
-app = build_app(str(Path(__file__).resolve().parent), "KL (PANNs)", pairing="paired")
+app = build_app(str(Path(__file__).resolve().parent), "kl_panns")
 
 if __name__ == "__main__":
     app.launch()

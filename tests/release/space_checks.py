@@ -4,17 +4,19 @@
 
 INPUTS.json: {"spaces": DIR, "modules": [...], "predictions": [...], "references": [...],
 "labels": [...], "images": [...], "cache_dir": DIR}. Writes {module: {"value", "pairing"}}:
-each module's headline and the pairing kind its app.py declares. Imports only what the
-Space's requirements installed (evaluate, and image-hear from the staged wheel).
+each module's headline and what its references are (its metric's spec, which its app.py
+reads too). Imports only what the Space's requirements installed (evaluate, and image-hear
+from the staged wheel).
 """
 import json
 import math
-import re
 import sys
 import time
 from pathlib import Path
 
 import evaluate
+
+from imagehear.metrics import by_module
 
 
 def main(inputs_path, out_path):
@@ -22,7 +24,7 @@ def main(inputs_path, out_path):
     out = {}
     for module in inputs["modules"]:
         folder = Path(inputs["spaces"]) / module
-        pairing = re.search(r'pairing="(\w+)"', (folder / "app.py").read_text()).group(1)
+        pairing = by_module(module).references
         refs = {"label": inputs["labels"], "image": inputs["images"], "paired": inputs["references"],
                 "set": inputs["references"], "none": None}[pairing]
         start = time.perf_counter()

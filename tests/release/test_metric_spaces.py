@@ -1,7 +1,7 @@
 """The staged metric Spaces, in ONE fresh venv built from their (identical) requirements.txt with
 the staged wheel standing in for PyPI: the package's CLI and a tiny offline evaluate, all 11
 ``evaluate.load(<staged folder>)`` computing on real files, and a real upload round trip
-through gradio_client with five of the apps (one per pairing kind, hand-written and generated)."""
+through gradio_client with five of the apps (one per kind of references, `MetricSpec.references`)."""
 from __future__ import annotations
 
 import json

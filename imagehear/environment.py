@@ -36,7 +36,7 @@ def device_record(device: str) -> dict:
     return record
 
 
-def protocol_config(metrics, backbones: dict, seed: int, precision: str, profile, n_resamples: dict) -> dict:
+def protocol_config(metrics, backbones: dict, seed: int, precision: str, profile, bootstrap: dict) -> dict:
     """Every protocol choice behind a result, in one dict (goes to results.json ``config``)."""
     from imagehear.metrics import METRICS
 
@@ -50,7 +50,7 @@ def protocol_config(metrics, backbones: dict, seed: int, precision: str, profile
         "backbones": {name: b.config() for name, b in backbones.items()},
         "precision": precision if precision == "fp32" else
         f"{precision} autocast (opt-in; measured deviation from fp32 in bench/precision.md)",
-        "bootstrap": {"method": "percentile", "confidence": 0.95, "seed": seed, **n_resamples},
+        "bootstrap": {"seed": seed, **bootstrap},  # how every interval was drawn (compute.bootstrap_config)
         "pairing": "reference files matched to generated ones by relative path without extension",
         "excluded_audioset_indices": list(protocol.EXCLUDED_AUDIOSET_INDICES),
     }

@@ -58,8 +58,7 @@ class ResolvedWeights:
     def record(self) -> dict:
         """What a result file stores about these weights."""
         e = self.entry
-        return {"checkpoint": e.checkpoint, "file": e.file_name, "sha256": self.sha256, "origin": self.origin,
-                **({"revision": e.revision} if e.revision else {}),
+        return {**e.record(), "file": e.file_name, "sha256": self.sha256, "origin": self.origin,
                 "matches_published_sha256": self.matches_published(),
                 "accepted": self.is_accepted(), "random_init": self.random_init}
 

@@ -159,15 +159,3 @@ def fad(predictions, references, sampling_rate=None, **options) -> dict:
     out = score("fad", predictions, references=references, sampling_rate=sampling_rate, **options)
     out.pop("per_sample")
     return out
-
-
-class DirectInputs:
-    """Mixin for the evaluate modules: ``compute(predictions=..., references=...)`` goes straight
-    to :mod:`imagehear.api`. Routing multi-second waveforms through evaluate's Arrow cache would
-    copy every sample (and cannot hold PIL images); ``add_batch`` with paths still works."""
-
-    def compute(self, *, predictions=None, references=None, **kwargs):
-        """Compute the module on ``predictions`` and ``references`` (see the inputs below)."""
-        if predictions is None:
-            return super().compute(references=references, **kwargs)
-        return self._compute(predictions=list(predictions), references=list(references), **kwargs)

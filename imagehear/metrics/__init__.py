@@ -150,9 +150,9 @@ _SPECS = (
                "100 x mean cosine of L2-normed Wav2CLIP audio (MLP projection on, each clip normalised by its own "
                "statistics) and CLIP ViT-B/32 image embeddings (OpenAI preprocessing) of the conditioning image; "
                "no clamp at 0",
-               ModuleSpec("clip_score_audio", "IMAGE HEAR clip score (Wav2CLIP x CLIP)", keys=("ci95", "n", "per_class"),
-                          samples=(("per_sample", "clip_score"),), citation=f"{_IM2WAV}\n{_WAV2CLIP}",
-                          urls=(_IM2WAV_URL,)),
+               ModuleSpec("clip_score_audio", "IMAGE HEAR clip score (Wav2CLIP x CLIP)",
+                          keys=("ci95", "n", "per_class"), samples=(("per_sample", "clip_score"),),
+                          citation=f"{_IM2WAV}\n{_WAV2CLIP}", urls=(_IM2WAV_URL,)),
                value_column="clip_score", chance="same clips, mismatched images"),
     MetricSpec("accuracy", "PaSST accuracy (top-1)", "accuracy", " %", 2, True, _PERCENT, ("passt.logits",),
                "label", "mean", ("passt_top1", "passt_top1_label", "correct"),

@@ -23,7 +23,6 @@ False
 """
 from __future__ import annotations
 
-import tempfile
 
 import datasets
 import evaluate
@@ -56,7 +55,7 @@ Examples:
     nothing. Real runs leave `weights_dir` out, and the released weights download.
 
     >>> import numpy as np
-    >>> from imagehear.evaluate_module import random_weights
+    >>> from imagehear.testing import random_weights
     >>> metric = {cls}()  # what evaluate.load("imagehear/{module}") returns
     >>> options = dict(weights_dir=random_weights({backbones}), device="cpu")  # RANDOM weights
     >>> rate = 16000
@@ -128,35 +127,6 @@ _EXAMPLES = {
     (['Dog', 'Piano'], True)
 """,
 }
-
-
-class _RandomWeights:
-    """One temporary folder of random weights per process, filled as backbones are asked for."""
-
-    def __init__(self):
-        self.folder = None
-        self.written = set()
-
-    def __call__(self, backbones) -> str:
-        from imagehear.testing import make_weights_dir
-
-        if self.folder is None:  # removed when the process ends
-            self.folder = tempfile.TemporaryDirectory(prefix="imagehear-random-weights-")
-        missing = [b for b in backbones if b not in self.written]
-        if missing:
-            make_weights_dir(self.folder.name, backbones=missing)
-            self.written.update(missing)
-        return self.folder.name
-
-
-_random_weights = _RandomWeights()
-
-
-def random_weights(*backbones: str) -> str:
-    """A folder holding RANDOM weights for ``backbones`` (:func:`imagehear.testing.make_weights_dir`,
-    tiny sizes, seed 0), for the modules' examples: scores made with it are meaningless (results
-    record ``random_init``). Built once per process (PaSST alone is 345 MB), removed at exit."""
-    return _random_weights(backbones)
 
 
 def _returns(spec: MetricSpec) -> str:

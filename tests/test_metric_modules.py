@@ -111,7 +111,7 @@ def _tones(n: int, rate: int = 16000):
 def test_named_modules_keep_their_outputs(name):
     from PIL import Image
 
-    from imagehear.evaluate_module import random_weights
+    from imagehear.testing import random_weights
     from imagehear.metrics import by_module
 
     spec = by_module(name)
@@ -125,7 +125,7 @@ def test_named_modules_keep_their_outputs(name):
 
 
 def test_fad_returns_its_whole_entry_without_per_sample_values():
-    from imagehear.evaluate_module import random_weights
+    from imagehear.testing import random_weights
 
     result = main_class(load_module("fad"))().compute(predictions=_tones(3), references=_tones(2), sampling_rate=16000,
                                                       device="cpu", weights_dir=random_weights("vggish"))

@@ -47,7 +47,7 @@ def test_headlines_are_recomputed_from_the_spec_column_and_scale():
 
 def test_chance_rows_are_named_by_the_spec():
     from imagehear import api
-    from imagehear.evaluate_module import random_weights
+    from imagehear.testing import random_weights
     from imagehear.report import markdown_summary
 
     t = np.arange(16000) / 16000

@@ -8,6 +8,7 @@ the model's spec (:attr:`imagehear.models.ModelSpec.random_weights`).
 """
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 from imagehear.models import MODELS
@@ -61,3 +62,31 @@ def make_weights_dir(weights_dir, backbones=tuple(MODELS), size: str = "tiny", s
     for name in backbones:
         MODELS[name].write_random_weights(weights_dir, size=size, seed=seed)
     return weights_dir
+
+
+class _RandomWeights:
+    """One temporary folder of random weights per process, filled as backbones are asked for."""
+
+    def __init__(self):
+        self.folder = None
+        self.written = set()
+
+    def __call__(self, backbones) -> str:
+        if self.folder is None:  # removed when the process ends
+            self.folder = tempfile.TemporaryDirectory(prefix="imagehear-random-weights-")
+        missing = [b for b in backbones if b not in self.written]
+        if missing:
+            make_weights_dir(self.folder.name, backbones=missing)
+            self.written.update(missing)
+        return self.folder.name
+
+
+_random_weights = _RandomWeights()
+
+
+def random_weights(*backbones: str) -> str:
+    """A folder holding RANDOM weights for ``backbones`` (:func:`make_weights_dir`, tiny sizes,
+    seed 0), for examples (the evaluate modules' docstrings) and tests: scores made with it are
+    meaningless (results record ``random_init``). Built once per process (PaSST alone is
+    345 MB), removed at exit."""
+    return _random_weights(backbones)

@@ -1,60 +1,26 @@
 """Python API: score lists of clips directly, without a manifest (what the evaluate modules call).
 
-Audio is given as file paths, or as 1-D float arrays with ``sampling_rate``. Every function
-goes through :func:`imagehear.pipeline.run`, the same pipeline as ``image-hear evaluate``,
-so the numbers agree by construction. :func:`score` reaches every metric of the registry
-(:data:`imagehear.metrics.METRICS`); the named functions keep the evaluate modules' shapes.
+Audio is given as file paths, or as 1-D float arrays with ``sampling_rate``. The lists become a
+:class:`imagehear.clipset.Clips`, as a generated folder does, and go through
+:func:`imagehear.pipeline.run`, the same pipeline as ``image-hear evaluate``, so the numbers agree
+by construction. :func:`score` reaches every metric of the registry
+(:data:`imagehear.metrics.METRICS`), :func:`evaluate_clips` several at once; the named functions
+below keep the output shapes of the four hand-written evaluate modules that call them. For the
+whole results record ``image-hear evaluate`` writes, give the clips to
+:func:`imagehear.suite.evaluate`.
 
     from imagehear import api
-    api.passt_accuracy(["gen/dog_000.wav"], ["Dog"], weights_dir="weights")
+    api.score("accuracy", ["gen/dog_000.wav"], labels=["Dog"], weights_dir="weights")
     api.score("fd_passt", ["gen/a.wav", "gen/b.wav"], references=["ref/a.wav", "ref/b.wav"], weights_dir="weights")
 """
 from __future__ import annotations
 
-import os
 from dataclasses import replace
-from pathlib import Path
 
-import numpy as np
-
+from imagehear import pipeline
 from imagehear import metrics as registry
-from imagehear import pipeline, protocol
-from imagehear.errors import AudioError, ImageHearError
-
-
-def _labels(references) -> list[str]:
-    names = []
-    for ref in references:
-        if isinstance(ref, (int, np.integer)):
-            if not 0 <= int(ref) < len(protocol.CLASS_NAMES):
-                raise ImageHearError(f"label id {ref} is out of range 0..{len(protocol.CLASS_NAMES) - 1}")
-            names.append(protocol.CLASS_NAMES[int(ref)])
-        elif ref in protocol.CLASSES:
-            names.append(ref)
-        else:
-            raise ImageHearError(f"unknown class {ref!r}; use one of {', '.join(protocol.CLASS_NAMES)} or its id")
-    return names
-
-
-def _items(audio, sampling_rate, what: str):
-    from imagehear.embed import as_items
-
-    audio = list(audio)
-    if not audio:
-        raise ImageHearError(f"{what} is empty: give at least one clip")
-    missing = [str(a) for a in audio if isinstance(a, (str, os.PathLike)) and not Path(a).is_file()]
-    if missing:
-        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
-        raise AudioError(f"{what}: {len(missing)} file(s) not found: {', '.join(missing[:3])}{more}")
-    try:
-        return as_items(audio, sampling_rate)
-    except ValueError as exc:
-        raise ImageHearError(f"{what}: {exc}") from None
-
-
-def _same_length(a, b, what_a, what_b):
-    if len(a) != len(b):
-        raise ImageHearError(f"{what_a} has {len(a)} items but {what_b} has {len(b)}: they must pair one to one")
+from imagehear.clipset import Clips, same_length
+from imagehear.errors import ImageHearError
 
 
 def _options(weights_dir=None, device="auto", batch_size=None, cache_dir=None, seed=0, precision="fp32",
@@ -83,23 +49,8 @@ def evaluate_clips(metrics, predictions, references=None, images=None, labels=No
     ``{"error": ...}``; the others are still returned.
     """
     names = pipeline.select_metrics(metrics, references is not None)
-    generated = _items(predictions, sampling_rate, "predictions")
-    clips = pipeline.Clips(generated, _labels(labels) if labels is not None else ["all"] * len(generated),
-                           has_labels=labels is not None)
-    if labels is not None:
-        _same_length(generated, clips.labels, "predictions", "labels")
-    if images is not None:
-        images = list(images)
-        _same_length(generated, images, "predictions", "references (images)")
-        clips.images = images
-    if references is not None:
-        clips.reference = _items(references, sampling_rate, "references")
-        paired = [n for n in names if registry.METRICS[n].reference == "paired"]
-        if paired:
-            _same_length(generated, clips.reference, "predictions", "references (reference audio)")
-        if len(clips.reference) == len(generated):
-            clips.pairs = [(i, i) for i in range(len(generated))]
-    out, columns, _ = pipeline.run(names, clips, _options(**options, n=len(generated)))
+    clips = Clips.from_lists(predictions, references, images, labels, sampling_rate)
+    out, columns, _ = pipeline.run(names, clips, _options(**options, n=len(clips.generated)))
     return out, columns
 
 
@@ -133,17 +84,11 @@ def passt_accuracy(predictions, references, sampling_rate=None, **options) -> di
             "predicted": out["per_sample"]["passt_top1_label"]}
 
 
-def clap_score(predictions, references, sampling_rate=None, **options) -> dict:
-    """100 x mean cosine(CLAP(audio_i), CLAP(text of class_i)); ``references``: class names or ids."""
-    out = score("clap_score", predictions, labels=references, sampling_rate=sampling_rate, **options)
-    return {"clap_score": out["clap_score"], "ci95": out["ci95"], "n": out["n"], "per_class": out["per_class"],
-            "per_sample": out["per_sample"]["clap_score"]}
-
-
 def kl(predictions, references, sampling_rate=None, reverse=False, backbone="passt", **options) -> dict:
     """Mean KL(ref||gen) (``reverse``: KL(gen||ref)) over (reference_i, prediction_i) pairs of the
     label distributions of PaSST (``backbone="panns"``: PANNs CNN14)."""
-    _same_length(list(predictions), list(references), "predictions", "references (reference audio)")
+    predictions, references = list(predictions), list(references)
+    same_length(predictions, references, "predictions", "references (reference audio)")
     metric = {"passt": "kl", "panns": "kl_panns"}.get(backbone)
     if metric is None:
         raise ImageHearError(f"backbone must be 'passt' or 'panns', got {backbone!r}")

@@ -23,6 +23,7 @@ import numpy as np
 
 from imagehear import compute, samples, scores
 from imagehear.errors import ImageHearError
+from imagehear.formatting import escape, num
 from imagehear.metrics import METRICS
 
 A_BETTER, B_BETTER, TIE = "A better", "B better", "not distinguishable at 95 %"
@@ -220,12 +221,9 @@ def gather_embeddings(results: dict, generated_dir, reference_dir, names, option
     except TypeError:
         raise CompareError(f"config.profile is not a profile this version knows: {json.dumps(profile)[:80]}") from None
     refs = pair_reference([SimpleNamespace(file=f) for f in rows.files], reference_dir)[3]
-    waveform = options.profile.waveform()
-    generated = [replace(c, waveform=waveform) if waveform else c
-                 for c in as_items([folder / f for f in rows.files], names=rows.files)]
-    reference = [replace(c, waveform=waveform) if waveform else c for c in as_items(refs)]
-    clips = pipeline.Clips(generated, list(rows.labels), reference=reference, image_ids=list(rows.units))
-    inputs = pipeline.gather(names, clips, pipeline.Backbones(options), options)
+    clips = pipeline.Clips(as_items([folder / f for f in rows.files], names=rows.files), list(rows.labels),
+                           reference=as_items(refs), image_ids=list(rows.units))
+    inputs = pipeline.gather(names, pipeline.prepared(clips, options.profile), pipeline.Backbones(options), options)
     out = {}
     for name in names:
         output = METRICS[name].needs[0]
@@ -246,16 +244,14 @@ def both_embeddings(a: dict, b: dict, generated_dirs, reference_dir, options, me
 
 def text(result: dict) -> str:
     """The comparison as a Markdown table (what ``image-hear compare`` prints without --json)."""
-    from imagehear.report import _escape, _num
-
-    a, b = (_escape(result[k]["model"] or k.upper()) for k in ("a", "b"))
+    a, b = (escape(result[k]["model"] or k.upper()) for k in ("a", "b"))
     lines = [f"**A** = {a} · **B** = {b} · {result['n_pairs']} paired clips · seed {result['seed']}", "",
              "| metric | A | B | B − A | 95 % CI | p | verdict |", "|---|---:|---:|---:|---|---:|---|"]
     for name, m in result["metrics"].items():
         d = METRICS[name].decimals
-        lines.append(f"| {METRICS[name].label} | {_num(m['a'], d)} | {_num(m['b'], d)} | {_num(m['difference'], d)} "
-                     f"| {_num(m['ci95'][0], d)} – {_num(m['ci95'][1], d)} | {m['p_value']:.3g} | {m['verdict']} |")
+        lines.append(f"| {METRICS[name].label} | {num(m['a'], d)} | {num(m['b'], d)} | {num(m['difference'], d)} "
+                     f"| {num(m['ci95'][0], d)} – {num(m['ci95'][1], d)} | {m['p_value']:.3g} | {m['verdict']} |")
     for name, why in result["not_compared"].items():
-        lines.append(f"| {METRICS[name].label if name in METRICS else _escape(name)} | — | — | — | — | — | "
-                     f"not compared: {_escape(why)} |")
+        lines.append(f"| {METRICS[name].label if name in METRICS else escape(name)} | — | — | — | — | — | "
+                     f"not compared: {escape(why)} |")
     return "\n".join(lines)

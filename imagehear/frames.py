@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from imagehear.errors import DataError, ImageHearError, MissingDependencyError, UsageError, VideoError
+from imagehear.errors import DataError, MissingDependencyError, UsageError, VideoError
 
 DEFAULT_FRAMES = 16  # frames sampled per video when --frames is not given
 FRAME_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
@@ -243,7 +243,7 @@ def frame_embeddings(images, backbone, options) -> list:
     from tqdm.auto import tqdm
 
     from imagehear.embed import extract_keyed
-    from imagehear.pipeline import _image_key, _open as open_image
+    from imagehear.images import image_key, open_image
 
     known, todo, pending, out = {}, {}, [], [None] * len(images)
     hashed: dict = {}  # image path (or the caller's PIL object) -> (content hash, input): each read once
@@ -265,7 +265,7 @@ def frame_embeddings(images, backbone, options) -> list:
     def image(img):
         memo = str(img) if isinstance(img, (str, Path)) else id(img)  # the caller keeps its objects alive
         if memo not in hashed:
-            hashed[memo] = _image_key(img)
+            hashed[memo] = image_key(img)
         return add(*hashed[memo])
 
     for i, item in enumerate(tqdm(images, desc="clip frames", unit="clip", leave=False,
@@ -273,7 +273,7 @@ def frame_embeddings(images, backbone, options) -> list:
         if isinstance(item, Video):
             memo = (str(item.path), item.frames)
             if memo not in videos:  # decoded frames are new objects: hashed by content, never by id
-                videos[memo] = [add(*_image_key(frame)) for frame in item.read()]
+                videos[memo] = [add(*image_key(frame)) for frame in item.read()]
             hashes = videos[memo]
         else:
             hashes = [image(img) for img in (item if is_multi(item) else [item])]

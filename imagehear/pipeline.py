@@ -3,8 +3,9 @@
 :func:`run` plans the union of backbone outputs the requested metrics need, hashes each
 clip's bytes once, runs each backbone once per clip (through the cached engine, so a clip
 already embedded costs nothing), then calls each metric's entry function
-(:mod:`imagehear.metrics.entries`) on the gathered arrays. ``image-hear evaluate`` (via
-:mod:`imagehear.suite`) and :mod:`imagehear.api` both call it, so they agree by construction.
+(:mod:`imagehear.metrics.entries`) on the gathered arrays. A folder and lists of clips are the
+same :class:`imagehear.clipset.Clips` by then: ``image-hear evaluate`` (via :mod:`imagehear.suite`)
+and :mod:`imagehear.api` both call it, so they agree by construction.
 
 A metric whose maths fails once the embeddings exist (a degenerate kernel bandwidth, a
 singular set) does not lose the others: its entry is ``{"error": "..."}``.
@@ -14,16 +15,18 @@ singular set) does not lose the others: its entry is ``{"error": "..."}``.
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from imagehear import metrics as registry
+from imagehear.clipset import Clips, same_length
 from imagehear.errors import ImageHearError
 from imagehear.frames import DEFAULT_FRAMES
 from imagehear.profiles import PROFILES, Profile
+
+__all__ = ["Backbones", "Clips", "Options", "gather", "prepared", "run", "score", "select_metrics"]
 
 
 @dataclass
@@ -77,28 +80,10 @@ class Backbones:
         if name not in self.loaded:
             from imagehear.backbones.lazy import lazy_backbone
 
-            extra = {}
-            if name == "passt":
-                exact = self.options.profile.passt_exactly_10s
-                extra = {"pad_to_10s": self.options.pad_to_10s or exact, **({"crop_to_10s": True} if exact else {})}
+            extra = self.options.profile.backbone_options(name, pad_to_10s=self.options.pad_to_10s)
             self.loaded[name] = lazy_backbone(name, self.options.weights_dir, self.device, self.options.cache_dir,
                                               **extra)
         return self.loaded[name]
-
-
-@dataclass
-class Clips:
-    """The audio of one run: generated clips (with class labels) and optional reference clips."""
-
-    generated: list            # imagehear.embed.AudioItem
-    labels: list[str]
-    images: list | None = None  # per generated clip: an image (path or PIL image), or its frames (a tuple
-    #                             of them, or an imagehear.frames.Video, decoded lazily)
-    reference: list = field(default_factory=list)
-    pairs: list[tuple[int, int]] = field(default_factory=list)  # (generated index, reference index)
-    unmatched: dict = field(default_factory=dict)
-    has_labels: bool = True     # False: the caller gave no classes (labels are all "all")
-    image_ids: list[str] | None = None  # conditioning image per clip (manifest's image); None: from images
 
 
 def check_request(names, clips: Clips) -> None:
@@ -109,6 +94,8 @@ def check_request(names, clips: Clips) -> None:
         raise ImageHearError(f"{', '.join(missing)} need{'s' if len(missing) == 1 else ''} reference audio; pass "
                              "--reference-dir REF (in Python: references=...)")
     if any(s.reference == "paired" for s in specs) and not clips.pairs:
+        if not clips.unmatched:  # clips given as lists: pairs exist exactly when the counts agree
+            same_length(clips.generated, clips.reference, "predictions", "references (reference audio)")
         example = Path(clips.generated[0].name).with_suffix("")
         raise ImageHearError("no reference file matches a generated clip: they pair by relative path without "
                              f"extension (e.g. {clips.generated[0].name} needs {example}.wav or {example}.flac "
@@ -139,7 +126,7 @@ def gather(names, clips: Clips, backbones: Backbones, options: Options):
     inputs = MetricInputs(generated={}, reference={}, labels=list(clips.labels),
                           names=[item.name for item in clips.generated], pairs=list(clips.pairs),
                           unmatched=clips.unmatched, seed=options.seed, profile=options.profile,
-                          images=image_ids(clips))
+                          images=clips.units())
     planned = registry.outputs_for(names)
     if "image" in planned.get("clip", ()):
         inputs.generated["clip.image"] = list(image_embeddings(clips.images, backbones["clip"], options))
@@ -183,14 +170,20 @@ def run(names, clips: Clips, options: Options | None = None, backbones: Backbone
     """Score ``clips`` on the metrics ``names``: (metrics dict, per-sample columns, backbones used)."""
     options = options or Options()
     check_request(names, clips)
-    waveform = options.profile.waveform()
-    if waveform:  # the profile's preparation is part of what each clip is (and of its hash)
-        clips = replace(clips, generated=[replace(c, waveform=waveform) for c in clips.generated],
-                        reference=[replace(c, waveform=waveform) for c in clips.reference])
     backbones = backbones or Backbones(options)
-    inputs = gather(names, clips, backbones, options)
+    inputs = gather(names, prepared(clips, options.profile), backbones, options)
     out, columns = score(names, inputs)
     return out, columns, backbones
+
+
+def prepared(clips: Clips, profile: Profile) -> Clips:
+    """``clips`` as ``profile`` prepares their waveforms: the preparation is part of what each
+    clip is, hence of its content hash and cache key (protocol v1's own leaves them as they are)."""
+    waveform = profile.waveform()
+    if not waveform:
+        return clips
+    return replace(clips, generated=[replace(c, waveform=waveform) for c in clips.generated],
+                   reference=[replace(c, waveform=waveform) for c in clips.reference])
 
 
 def select_metrics(requested, has_reference: bool) -> list[str]:
@@ -210,49 +203,6 @@ def select_metrics(requested, has_reference: bool) -> list[str]:
 
 # --- non-audio inputs: images for CLIP, class prompts for CLAP ---------------------------------
 
-def image_ids(clips: Clips) -> list[str] | None:
-    """The conditioning image of each clip, as the intervals' resampling unit: the manifest's
-    image names, else the given image paths (PIL images: a content hash); None without images."""
-    if clips.image_ids is not None:
-        return [str(i) for i in clips.image_ids]
-    if clips.images is None:
-        return None
-    from PIL import Image
-
-    seen: dict = {}
-
-    def unit(img) -> str:
-        if isinstance(img, (str, Path)):
-            return str(img)
-        if isinstance(img, Image.Image):  # the same picture opened twice is one unit
-            return seen.setdefault(id(img), _image_key(img)[0])
-        return str(getattr(img, "path", None) or f"object {id(img)}")  # frames of a video
-
-    return [unit(img) for img in clips.images]
-
-
-def _image_key(img) -> tuple[str, object]:
-    """(content hash, input) for a path or a PIL image."""
-    from PIL import Image
-
-    if isinstance(img, (str, Path)):
-        path = Path(img)
-        if not path.is_file():
-            raise ImageHearError(f"{path}: image not found")
-        return hashlib.sha256(path.read_bytes()).hexdigest(), path
-    if isinstance(img, Image.Image):
-        return hashlib.sha256(f"{img.mode}{img.size}".encode() + img.tobytes()).hexdigest(), img
-    raise ImageHearError(f"images must be file paths or PIL images, got {type(img).__name__}")
-
-
-def _open(item):
-    """Paths are decoded here (errors name the file); CLIP's preprocessing converts to RGB after
-    its resize and crop, as OpenAI's does, so images are passed on unconverted."""
-    from imagehear.backbones.clip import load_image
-
-    return load_image(item) if isinstance(item, Path) else item
-
-
 def image_embeddings(images, backbone, options: Options) -> np.ndarray | list:
     """CLIP image embeddings, one row per image (each distinct image embedded once, cached).
 
@@ -260,6 +210,7 @@ def image_embeddings(images, backbone, options: Options) -> np.ndarray | list:
     clip instead: (512,) for an image, (frames, 512) otherwise (:func:`imagehear.frames.frame_embeddings`)."""
     from imagehear import frames
     from imagehear.embed import extract_keyed
+    from imagehear.images import image_key, open_image
 
     if any(frames.is_multi(img) for img in images):
         return frames.frame_embeddings(images, backbone, options)
@@ -267,8 +218,8 @@ def image_embeddings(images, backbone, options: Options) -> np.ndarray | list:
     distinct = {}  # a full run repeats each of 100 images ~36 times: read and hash each once
     for img in images:
         distinct.setdefault(str(img) if isinstance(img, (str, Path)) else id(img), img)
-    keys = {k: _image_key(img) for k, img in distinct.items()}
-    out = extract_keyed(backbone, dict(keys.values()), lambda items: backbone.embed_images([_open(i) for i in items]),
+    keys = {k: image_key(img) for k, img in distinct.items()}
+    out = extract_keyed(backbone, dict(keys.values()), lambda items: backbone.embed_images([open_image(i) for i in items]),
                         cache_dir=options.cache_dir, precision=options.precision)
     return np.stack([out[keys[str(img) if isinstance(img, (str, Path)) else id(img)][0]] for img in images])
 

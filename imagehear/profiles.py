@@ -10,6 +10,8 @@ difference.
 (1e-06, 8.0)
 >>> profile("protocol-v1").waveform(), profile("av-benchmark", 8).waveform()
 ((), (('audio_length_s', 8.0), ('preparation', 'av-benchmark')))
+>>> profile("protocol-v1").backbone_options("passt"), profile("av-benchmark").backbone_options("passt")
+({'pad_to_10s': False}, {'pad_to_10s': True, 'crop_to_10s': True})
 """
 from __future__ import annotations
 
@@ -39,6 +41,19 @@ class Profile:
         if chosen == {"preparation": "protocol-v1", "audio_length_s": None}:
             return ()
         return tuple(sorted(chosen.items()))
+
+    def backbone_options(self, name: str, pad_to_10s: bool = False) -> dict:
+        """Keyword options for backbone ``name``'s loader under this profile (``pad_to_10s``: the
+        user's PaSST padding choice). The pipeline passes them on as they are, so a backbone's
+        input conventions live here, beside the profile that needs them.
+
+        They are part of each backbone's cache key, so a profile keeps these dicts stable.
+        """
+        if name != "passt":
+            return {}
+        if self.passt_exactly_10s:  # av-benchmark zero-pads PaSST's input to 10 s and crops it to 10 s
+            return {"pad_to_10s": True, "crop_to_10s": True}
+        return {"pad_to_10s": pad_to_10s}
 
     def record(self) -> dict:
         return asdict(self)

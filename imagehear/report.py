@@ -14,34 +14,13 @@ the per-sample CSV (figures: :mod:`imagehear.plots`).
 from __future__ import annotations
 
 import csv
-import math
 from pathlib import Path
 
+from imagehear.formatting import escape, num
 from imagehear.metrics import METRICS, PER_SAMPLE_TYPES, per_sample_columns
 
 PER_SAMPLE_COLUMNS = per_sample_columns()
 MAX_SKIPPED_LINES = 10
-
-
-def _escape(text) -> str:
-    # model names are user strings: they must not become table cells, links or HTML
-    out = str(text).replace("\\", "\\\\")
-    for ch in "`*_[]|#":
-        out = out.replace(ch, "\\" + ch)
-    return out.replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
-
-
-def _num(value, decimals: int) -> str:
-    """Fixed decimals; values too small for them keep 3 significant digits (never a bare 0.000).
-
-    >>> _num(6.4123, 3), _num(6.87e-05, 3), _num(0.0, 3), _num(float("nan"), 2)
-    ('6.412', '6.87e-05', '0.000', '—')
-    """
-    if not (isinstance(value, (int, float)) and math.isfinite(value)):
-        return "—"
-    if value != 0 and abs(value) < 0.5 * 10 ** -decimals:
-        return f"{value:.3g}"
-    return f"{value:.{decimals}f}"
 
 
 def _count(entry: dict) -> str:
@@ -58,14 +37,14 @@ def markdown_summary(results: dict) -> str:
 
     model = results.get("model", {}).get("name", "unnamed model")
     device = results.get("environment", {}).get("device", "unknown")
-    lines = [f"**{_escape(model)}** · protocol {_escape(results.get('protocol', '?'))} · "
-             f"{_escape(title_state(results))} · device {_escape(device)}"]
+    lines = [f"**{escape(model)}** · protocol {escape(results.get('protocol', '?'))} · "
+             f"{escape(title_state(results))} · device {escape(device)}"]
     if any(note.startswith("RANDOM") for note in weights_state(results)):
         lines.append("**RANDOM WEIGHTS: these numbers are meaningless; the leaderboard never ranks this file.**")
     skipped = results.get("skipped") or []
     if skipped:
         lines.append(f"Skipped {len(skipped)} clip(s) (--skip-invalid), so the run is incomplete:")
-        lines += [f"- {_escape(s.get('file'))}: {_escape(s.get('reason'))}" for s in skipped[:MAX_SKIPPED_LINES]]
+        lines += [f"- {escape(s.get('file'))}: {escape(s.get('reason'))}" for s in skipped[:MAX_SKIPPED_LINES]]
         if len(skipped) > MAX_SKIPPED_LINES:
             lines.append(f"- ... and {len(skipped) - MAX_SKIPPED_LINES} more (results.json `skipped` lists all)")
     lines += ["", "| metric | value | 95 % CI | n |", "|---|---:|---|---:|"]
@@ -79,25 +58,25 @@ def markdown_summary(results: dict) -> str:
 
 def _metric_lines(key: str, entry: dict) -> list[str]:
     spec = METRICS.get(key)
-    name, unit, dec = (spec.label, spec.unit, spec.decimals) if spec else (_escape(key), "", 3)
+    name, unit, dec = (spec.label, spec.unit, spec.decimals) if spec else (escape(key), "", 3)
     if "direction" in entry:
-        name = f"{name}, {_escape(entry['direction'])}"
+        name = f"{name}, {escape(entry['direction'])}"
     if "error" in entry:
-        return [f"| {name} | error: {_escape(entry['error'])} | — | — |"]
+        return [f"| {name} | error: {escape(entry['error'])} | — | — |"]
     ci = entry.get("ci95")
     if ci:
-        ci_text = f"{_num(ci[0], dec)} – {_num(ci[1], dec)}"
+        ci_text = f"{num(ci[0], dec)} – {num(ci[1], dec)}"
     elif "std" in entry:
-        ci_text = f"± {_num(entry['std'], dec)} (std over {entry.get('n_splits', '?')} splits)"
+        ci_text = f"± {num(entry['std'], dec)} (std over {entry.get('n_splits', '?')} splits)"
     else:
         ci_text = "—"
-    lines = [f"| {name} | {_num(entry.get('value'), dec)}{unit} | {ci_text} | {_count(entry)} |"]
+    lines = [f"| {name} | {num(entry.get('value'), dec)}{unit} | {ci_text} | {_count(entry)} |"]
     if key == "accuracy" and "top5" in entry:
-        lines.append(f"| PaSST accuracy (top-5) | {_num(entry['top5'], dec)}{unit} | — | {_count(entry)} |")
+        lines.append(f"| PaSST accuracy (top-5) | {num(entry['top5'], dec)}{unit} | — | {_count(entry)} |")
     chance = entry.get("chance")
     if isinstance(chance, dict) and isinstance(chance.get("value"), (int, float)):  # how far above chance
         what = (spec.chance if spec else None) or "chance level"
-        lines.append(f"| ↳ chance: {what} | {_num(chance['value'], dec)}{unit} | — | — |")
+        lines.append(f"| ↳ chance: {what} | {num(chance['value'], dec)}{unit} | — | — |")
     return lines
 
 

@@ -4,7 +4,7 @@
 clip's bytes once, runs each backbone once per clip (through the cached engine, so a clip
 already embedded costs nothing), then calls each metric's entry function
 (:mod:`imagehear.metrics.entries`) on the gathered arrays. A folder and lists of clips are the
-same :class:`imagehear.clipset.Clips` by then: ``image-hear evaluate`` (via :mod:`imagehear.suite`)
+same :class:`imagehear.clips.Clips` by then: ``image-hear evaluate`` (via :mod:`imagehear.suite`)
 and :mod:`imagehear.api` both call it, so they agree by construction.
 
 A metric whose maths fails once the embeddings exist (a degenerate kernel bandwidth, a
@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from imagehear import metrics as registry
-from imagehear.clipset import Clips, same_length
+from imagehear.clips import Clips, same_length
 from imagehear.errors import ImageHearError
 from imagehear.frames import DEFAULT_FRAMES
 from imagehear.profiles import PROFILES, Profile

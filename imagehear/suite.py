@@ -1,8 +1,8 @@
 """``image-hear evaluate``: a clip set in, the results record out (what results.json holds).
 
-One front door. A generated folder becomes a :class:`imagehear.clipset.Clips` through
+One front door. A generated folder becomes a :class:`imagehear.clips.Clips` through
 :func:`folder_clips` (manifest + check → clips, pairs and images), lists of clips through
-:meth:`Clips.from_lists <imagehear.clipset.Clips.from_lists>`; :func:`evaluate` scores either
+:meth:`Clips.from_lists <imagehear.clips.Clips.from_lists>`; :func:`evaluate` scores either
 through :func:`imagehear.pipeline.run` (embeddings per backbone, each computed once, cached;
 then each metric's entry) and returns the record the CLI writes, warnings included, and its
 per-sample rows (:mod:`imagehear.outputs` writes them, :mod:`imagehear.report` shows them).
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from imagehear import compute, pipeline, protocol
 from imagehear import metrics as registry
-from imagehear.clipset import Clips
+from imagehear.clips import Clips, as_items
 from imagehear.errors import ImageHearError, ManifestError, UsageError
 from imagehear.pipeline import Options
 
@@ -128,14 +128,15 @@ def noted():
     """Collect the text of image-hear's own warnings raised inside (each once, in order), then
     warn them again, with every other warning, so callers see and filter them as before."""
     notes: list[str] = []
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
+    caught: list = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             yield notes
-        finally:
-            notes += dict.fromkeys(str(w.message) for w in caught if w.category.__module__.startswith("imagehear"))
-    for w in caught:  # outside catch_warnings: the caller's filters apply again
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+    finally:  # on an error too: what was warned before it still reaches the caller
+        notes += dict.fromkeys(str(w.message) for w in caught if w.category.__module__.startswith("imagehear"))
+        for w in caught:  # outside catch_warnings: the caller's filters apply again
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
 
 
 # --- a generated folder → Clips -----------------------------------------------------------------
@@ -170,8 +171,6 @@ def folder_clips(generated_dir, metrics=None, reference_dir=None, skip_invalid: 
 def add_reference(clips: Clips, paired, reference_dir) -> None:
     """Give ``clips`` every reference clip of the folder, and the pairs :func:`pair_reference` found
     among the clips kept (a clip skipped by ``--skip-invalid`` is neither paired nor unmatched)."""
-    from imagehear.embed import as_items
-
     pairs, unmatched_gen, unmatched_ref, ref_paths = paired
     kept = [r.file for r in clips.rows]
     ref_index = {p: i for i, p in enumerate(ref_paths)}

@@ -140,18 +140,21 @@ def test_our_own_bug_shows_a_traceback_and_asks_for_a_report(monkeypatch, capsys
 
 
 @pytest.mark.parametrize("call, text", [
-    (lambda api, kw: api.passt_accuracy(["nowhere/dog_000.wav"], ["Dog"], **kw), "1 file(s) not found: nowhere"),
-    (lambda api, kw: api.passt_accuracy([np.zeros(16000)], ["Dog"], sampling_rate=16000, batch_size=0, **kw),
-     "batch_size=0"),
-    (lambda api, kw: api.passt_accuracy([np.zeros(16000)], ["Dog"], sampling_rate=16000, device="tpu", **kw),
-     "device='tpu'"),
-    (lambda api, kw: api.passt_accuracy([np.zeros(16000)], ["Dig"], sampling_rate=16000, **kw), "unknown class 'Dig'"),
-    (lambda api, kw: api.passt_accuracy([np.zeros(16000)], ["Dog"], **kw), "sampling_rate"),
-    (lambda api, kw: api.passt_accuracy([], [], **kw), "predictions is empty"),
+    (lambda api, kw: api.score("accuracy", ["nowhere/dog_000.wav"], labels=["Dog"], **kw),
+     "1 file(s) not found: nowhere"),
+    (lambda api, kw: api.score("accuracy", [np.zeros(16000)], labels=["Dog"], sampling_rate=16000, batch_size=0,
+                               **kw), "batch_size=0"),
+    (lambda api, kw: api.score("accuracy", [np.zeros(16000)], labels=["Dog"], sampling_rate=16000, device="tpu",
+                               **kw), "device='tpu'"),
+    (lambda api, kw: api.score("accuracy", [np.zeros(16000)], labels=["Dig"], sampling_rate=16000, **kw),
+     "unknown class 'Dig'"),
+    (lambda api, kw: api.score("accuracy", [np.zeros(16000)], labels=["Dog"], **kw), "sampling_rate"),
+    (lambda api, kw: api.score("accuracy", [], labels=[], **kw), "predictions is empty"),
     (lambda api, kw: api.score("nope", [np.zeros(16000)], sampling_rate=16000, **kw), "unknown metric 'nope'"),
-    (lambda api, kw: api.kl([np.zeros(16000)] * 2, [np.zeros(16000)], sampling_rate=16000, **kw), "pair one to one"),
-    (lambda api, kw: api.passt_accuracy([np.zeros(16000)], ["Dog"], sampling_rate=16000,
-                                        **{**kw, "weights_dir": "/nonexistent"}), "weights_dir"),
+    (lambda api, kw: api.score("kl", [np.zeros(16000)] * 2, references=[np.zeros(16000)], sampling_rate=16000,
+                               **kw), "pair one to one"),
+    (lambda api, kw: api.score("accuracy", [np.zeros(16000)], labels=["Dog"], sampling_rate=16000,
+                               **{**kw, "weights_dir": "/nonexistent"}), "weights_dir"),
 ])
 def test_python_api_mistakes_are_one_line_errors(call, text, tmp_path):
     from imagehear import api

@@ -258,10 +258,11 @@ def test_python_api_takes_videos_and_frame_lists(tmp_path, weights_dir, shared_d
     dog = shared_dir / "image_hear" / "images" / "dog1.jpg"
     audio = [tone(6), tone(6), tone(6)]
     kw = dict(sampling_rate=RATE, weights_dir=str(weights_dir), device="cpu", cache_dir=str(tmp_path / "cache"))
-    out = api.clip_score_audio(audio, [frames.Video(video, 2), [dog, dog], dog], **kw)
-    assert out["per_sample"][1] == out["per_sample"][2]  # two copies of one image: that image's CS
-    direct = api.clip_score_audio(audio[:1], [[frames.read_video(video, 2)[0], frames.read_video(video, 2)[1]]], **kw)
-    assert out["per_sample"][0] == pytest.approx(direct["per_sample"][0], abs=1e-5)
+    out = api.score("clip_score", audio, images=[frames.Video(video, 2), [dog, dog], dog], **kw)["per_sample"]
+    assert out["clip_score"][1] == out["clip_score"][2]  # two copies of one image: that image's CS
+    first_two = frames.read_video(video, 2)
+    direct = api.score("clip_score", audio[:1], images=[first_two], **kw)["per_sample"]
+    assert out["clip_score"][0] == pytest.approx(direct["clip_score"][0], abs=1e-5)
 
 
 def test_class_metrics_are_left_out_by_default_and_refused_when_named():

@@ -13,7 +13,7 @@ import soundfile as sf
 from imagehear import api, protocol, suite
 from imagehear.check import FlaggedClipsWarning
 from imagehear.cli import main
-from imagehear.clipset import Clips
+from imagehear.clips import Clips
 from imagehear.compare import text as compare_text
 from imagehear.errors import ImageHearError
 from imagehear.pipeline import Backbones, Options
@@ -103,6 +103,18 @@ def test_evaluate_raises_each_warning_once_to_the_caller(folder, weights_dir, sh
     ours = [str(w.message) for w in caught if w.category.__module__.startswith("imagehear")]
     assert {w.category for w in caught} >= {FlaggedClipsWarning, RandomWeightsWarning}
     assert ours == results["warnings"]  # in the order raised, none twice
+
+
+def test_noted_warnings_reach_the_caller_even_when_the_run_fails():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(KeyError), suite.noted() as notes:
+            warnings.warn("a silent clip", FlaggedClipsWarning)
+            warnings.warn("not ours", UserWarning)
+            warnings.warn("a silent clip", FlaggedClipsWarning)
+            raise KeyError("boom")
+    assert notes == ["a silent clip"]  # image-hear's own, each once
+    assert [str(w.message) for w in caught] == ["a silent clip", "not ours", "a silent clip"]
 
 
 def test_lists_that_must_pair_but_differ_in_length_are_refused_before_any_model():

@@ -90,7 +90,7 @@ def test_api_score_reaches_every_metric_shape(warm):
     gen, ref, kw, first = warm
     fd = api.score("fd_passt", gen, references=ref[:5], **kw)  # set metrics take any reference count
     assert fd["fd_passt"] == fd["fd_passt"] and fd["n_reference"] == 5 and fd["per_sample"] == {}
-    kl = api.kl(gen, ref, reverse=True, **kw)
+    kl = api.score("kl", gen, references=ref, kl_direction="gen||ref", **kw)
     assert kl["direction"] == "KL(gen||ref)" and set(kl["other_directions"]) == {
         "KL(ref||gen)", "KL(ref||gen)+KL(gen||ref)"}
     assert kl["other_directions"]["KL(ref||gen)"] == pytest.approx(first["kl"]["value"])

@@ -41,6 +41,30 @@ def weights_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def dog_weights_dir(weights_dir, tmp_path_factory):
+    """The session's random weights, but PaSST's two classifier biases raised by 1e4 on one AudioSet
+    class of Dog (not an excluded one): every clip is classified as that class, so a clip labelled
+    Dog is right and any other class is wrong, whatever the random weights. Returns (folder, index)."""
+    import torch
+
+    from imagehear import compute, protocol
+    from imagehear.models import MODELS
+
+    folder = tmp_path_factory.mktemp("dog_weights")
+    passt_file = MODELS["passt"].file_name
+    for entry in weights_dir.iterdir():  # the other backbones (and the RANDOM_WEIGHTS marker) as they are
+        if entry.name != passt_file:
+            (folder / entry.name).symlink_to(entry)
+    dog = sorted(set(compute.AUDIOSET_SETS["Dog"]) - set(protocol.EXCLUDED_AUDIOSET_INDICES))[0]
+    assert all(dog not in indices for name, indices in compute.AUDIOSET_SETS.items() if name != "Dog")
+    state = torch.load(weights_dir / passt_file, map_location="cpu", weights_only=True)
+    for head in ("head.1.bias", "head_dist.bias"):  # PaSST's two heads, averaged
+        state[head][dog] += 1e4
+    torch.save(state, folder / passt_file)
+    return folder, dog
+
+
+@pytest.fixture(scope="session")
 def upstream_torch_home(weights_dir, tmp_path_factory):
     """A TORCH_HOME whose hub cache holds our random checkpoints, so upstream packages load
     them with their own code (hear21passt, torchvggish)."""

@@ -13,23 +13,37 @@ from imagehear.metrics.entries import MetricInputs
 PLAN = protocol.generation_plan(per_class=12)  # 360 clips, all 100 images, 30 classes
 IMAGE_INDEX = np.unique([r.image for r in PLAN], return_inverse=True)[1]
 NAMES = ["clip_score", "accuracy", "kl", "fd_passt", "kad"]
-VERDICTS = {compare.A_BETTER, compare.B_BETTER, compare.TIE}
+CLASS_BUMP = np.zeros((len(PLAN), 527))  # +8 on each clip's own AudioSet class: far above 527 N(0, 1) logits
+CLASS_BUMP[np.arange(len(PLAN)), [protocol.CLASSES[r.label].audioset_indices[0] for r in PLAN]] = 8.0
+CLASS_SET = np.zeros((len(PLAN), 527))  # every AudioSet class that counts as correct for the clip
+for i, r in enumerate(PLAN):
+    CLASS_SET[i, list(protocol.CLASSES[r.label].audioset_indices)] = 1.0
+PER_SAMPLE = ("clip_score", "accuracy", "kl")
 
 
-def synthetic_run(model_seed: int, match: float, shift: float = 0.0):
+def synthetic_run(model_seed: int, match: float, shift: float = 0.0, hit: float = 0.3, noise: float = 1.0):
     """A run's results dict, its per-clip PaSST embeddings and the reference's. ``match``: how
-    much of the image vector the audio embedding carries; ``shift``: an offset of the embeddings."""
+    much of the image vector the audio embedding carries; ``shift``: an offset of the embeddings;
+    ``hit``: the share of images whose clips sound like their class (the same images for every
+    model with the same ``hit``), the others lose the class their reference clip has (accuracy ~
+    100 x hit; each miss costs KL); ``noise``: the scale
+    of the logit noise around the reference clip's logits (KL grows with it)."""
     world = np.random.default_rng(0)   # the benchmark: images, reference audio
     image_vecs = world.normal(size=(100, 16))
-    ref_emb, ref_logits = world.normal(size=(len(PLAN), 8)), world.normal(size=(len(PLAN), 527))
+    ref_emb = world.normal(size=(len(PLAN), 8))
+    ref_logits = world.normal(size=(len(PLAN), 527)) + CLASS_BUMP  # reference clips sound like their class
+    difficulty = world.random(100)  # per image: a model with hit h gets the images below h right
     rng = np.random.default_rng(model_seed)
     per_image = rng.normal(size=(100, 16))  # the model's own take on each image: shared by its clips
     audio = match * image_vecs[IMAGE_INDEX] + per_image[IMAGE_INDEX] + rng.normal(size=(len(PLAN), 16))
     gen_emb = rng.normal(size=(len(PLAN), 8)) + shift
+    missed = (difficulty >= hit)[IMAGE_INDEX]  # right or wrong on an image: on all its clips
+    # a missed clip is never right by chance: its class set sinks far below the other logits
+    sink = missed[:, None] * (CLASS_BUMP + 20 * CLASS_SET)
+    gen_logits = ref_logits + noise * rng.normal(size=ref_logits.shape) - sink
     inputs = MetricInputs(
         generated={"wav2clip.embedding": list(audio), "clip.image": list(image_vecs[IMAGE_INDEX]),
-                   "passt.logits": list(ref_logits + rng.normal(size=ref_logits.shape)),
-                   "passt.embedding": list(gen_emb)},
+                   "passt.logits": list(gen_logits), "passt.embedding": list(gen_emb)},
         reference={"passt.logits": list(ref_logits), "passt.embedding": list(ref_emb)},
         labels=[r.label for r in PLAN], names=[r.file for r in PLAN], pairs=[(i, i) for i in range(len(PLAN))],
         images=[r.image for r in PLAN])
@@ -48,7 +62,7 @@ def synthetic_run(model_seed: int, match: float, shift: float = 0.0):
 def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("compare")
     made = {"a": synthetic_run(1, match=1.0), "a_again": synthetic_run(2, match=1.0),
-            "b_better": synthetic_run(3, match=1.6, shift=0.5)}
+            "b_better": synthetic_run(3, match=1.6, shift=0.5, hit=0.7, noise=0.5)}
     for key, (results, _, _) in made.items():
         (root / key).mkdir()
         (root / key / "results.json").write_text(json.dumps(results, indent=1))
@@ -66,12 +80,21 @@ def test_a_distinguishable_pair_and_one_that_is_not(runs, capsys):
     assert "fd_passt" in better["not_compared"] and "kad" in better["not_compared"]  # no embeddings given
     assert main(["compare", str(root / "a" / "results.json"), str(root / "a_again" / "results.json"), "--json"]) == 0
     same = json.loads(capsys.readouterr().out)
-    assert same["metrics"]["clip_score"]["verdict"] == compare.TIE
     assert same["metrics"]["clip_score"]["p_value"] > 0.05
-    for result in (better, same):
+    assert same["metrics"]["accuracy"]["difference"] == 0.0  # the same images right: only the noise differs
+    assert main(["compare", str(root / "b_better" / "results.json"), str(root / "a" / "results.json"), "--json"]) == 0
+    worse = json.loads(capsys.readouterr().out)
+    # B is better on every per-sample metric, in each metric's own direction (KL: lower is better)
+    expected = {"a vs b_better": (better, compare.B_BETTER), "a vs a_again": (same, compare.TIE),
+                "b_better vs a": (worse, compare.A_BETTER)}
+    for case, (result, verdict) in expected.items():
+        assert {n: m["verdict"] for n, m in result["metrics"].items()} == dict.fromkeys(PER_SAMPLE, verdict), case
         for name, m in result["metrics"].items():
-            assert m["verdict"] in VERDICTS and m["ci95"][0] <= m["difference"] <= m["ci95"][1], name
+            assert m["ci95"][0] <= m["difference"] <= m["ci95"][1], (case, name)
             assert m["method"]["unit"] == "image within class"
+    assert better["metrics"]["kl"]["difference"] < 0 < better["metrics"]["accuracy"]["difference"]
+    for name in PER_SAMPLE:
+        assert worse["metrics"][name]["difference"] == pytest.approx(-better["metrics"][name]["difference"], abs=1e-9)
 
 
 def test_set_level_metrics_by_joint_resampling():

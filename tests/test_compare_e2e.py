@@ -24,13 +24,17 @@ def two_runs(tmp_path_factory, weights_dir):
     root = tmp_path_factory.mktemp("two_runs")
     rows = protocol.generation_plan(2, classes=["Dog", "Piano", "Rain"])
     for i, row in enumerate(rows):
-        for run, freq in (("a", 200 + 90 * i), ("b", 900 + 37 * i)):
+        reference = tone(300 + 50 * i, i + 10, 4.0)
+        # a: loud noise, far from the references in PaSST's space (random weights too: KAD ~130 vs ~-12);
+        # b: the reference clip itself, the best a generator can do (KL 0 per pair, KAD of a set with itself)
+        noise = (0.5 * np.random.default_rng(i).standard_normal(3 * RATE)).astype("float32")
+        for run, audio in (("a", noise), ("b", reference)):
             path = root / run / row.file
             path.parent.mkdir(parents=True, exist_ok=True)
-            sf.write(path, tone(freq, i), RATE)
+            sf.write(path, audio, RATE)
         ref = (root / "ref" / row.file).with_suffix(".flac")
         ref.parent.mkdir(parents=True, exist_ok=True)
-        sf.write(ref, tone(300 + 50 * i, i + 10, 4.0), RATE)
+        sf.write(ref, reference, RATE)
     common = ["--reference-dir", str(root / "ref"), "--weights-dir", str(weights_dir), "--device", "cpu",
               "--cache-dir", str(root / "cache"), "--metrics", "accuracy,kl,kad"]  # one backbone: PaSST
     for run in ("a", "b"):
@@ -57,7 +61,17 @@ def test_compare_two_evaluate_outputs_including_set_level_metrics(two_runs, caps
     for name, m in out["metrics"].items():
         assert m["difference"] == pytest.approx(b["metrics"][name]["value"] - a["metrics"][name]["value"],
                                                 rel=1e-6, abs=1e-9), name
-        assert m["verdict"] in (compare.A_BETTER, compare.B_BETTER, compare.TIE)
+    # b is the reference audio: better on KL and KAD (lower is better); random weights put no clip of
+    # either run in its class (accuracy 0 and 0), so accuracy cannot tell them apart
+    assert a["metrics"]["accuracy"]["value"] == b["metrics"]["accuracy"]["value"] == 0.0
+    assert {n: m["verdict"] for n, m in out["metrics"].items()} == {
+        "accuracy": compare.TIE, "kl": compare.B_BETTER, "kad": compare.B_BETTER}
+    assert out["metrics"]["kl"]["ci95"][1] < 0 and out["metrics"]["kad"]["ci95"][1] < 0
+    assert main(["compare", str(root / "b" / "results.json"), str(root / "a" / "results.json"), "--json",
+                 "--reference-dir", str(root / "ref"), "--device", "cpu"] + cache + weights) == 0
+    swapped = json.loads(capsys.readouterr().out)
+    assert {n: m["verdict"] for n, m in swapped["metrics"].items()} == {
+        "accuracy": compare.TIE, "kl": compare.A_BETTER, "kad": compare.A_BETTER}
     assert main(["compare", str(root / "a" / "results.json"), str(root / "a" / "results.json"), "--json",
                  "--reference-dir", str(root / "ref"), "--device", "cpu"] + cache + weights) == 0
     same = json.loads(capsys.readouterr().out)

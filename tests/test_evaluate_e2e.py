@@ -1,5 +1,7 @@
 """`image-hear evaluate` end to end with random-weight backbones of the real architectures:
 the CLI, the evaluate modules and the math called directly must give the same numbers."""
+import collections
+import contextlib
 import csv
 import json
 import shutil
@@ -9,6 +11,7 @@ import evaluate
 import numpy as np
 import pytest
 import soundfile as sf
+import torch
 from PIL import Image
 
 from imagehear import compute, protocol, scores
@@ -80,7 +83,22 @@ def test_results_file_states_how_it_was_computed(cli_results, generated):
     with open(out.with_name(f"{out.stem}.per_sample.csv"), newline="") as fh:
         per_sample = list(csv.DictReader(fh))
     assert [r["file"] for r in per_sample] == [r.file for r in generated[2]]
-    assert sorted(p.name for p in out.parent.glob("*.png"))
+    plots = sorted(out.parent.glob(f"{out.stem}.*.png"))  # one per per-class metric, and the confusion matrix
+    assert [p.name for p in plots] == sorted(f"{out.stem}.{name}.png" for name in (
+        "clip_score_per_class", "accuracy_per_class", "clap_score_per_class", "kl_per_class", "confusion"))
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in plots)
+
+
+@contextlib.contextmanager
+def forward_calls():
+    """Count every torch module forward in the process (torch's global hook; nothing of ours patched)."""
+    calls = collections.Counter()
+    handle = torch.nn.modules.module.register_module_forward_pre_hook(
+        lambda module, args: calls.update([type(module).__name__]))
+    try:
+        yield calls
+    finally:
+        handle.remove()
 
 
 def embed_one_by_one(name, paths, weights_dir):
@@ -102,7 +120,8 @@ def test_cli_equals_math_on_direct_embeddings(cli_results, generated, weights_di
     acc = scores.classifier_accuracy(np.stack([o["logits"] for o in passt]), labels, classes=compute.AUDIOSET_SETS,
                                      excluded=protocol.EXCLUDED_AUDIOSET_INDICES)
     assert results["metrics"]["accuracy"]["value"] == pytest.approx(acc.value)
-    # accuracy is 0 on both paths with random weights: compare the predictions themselves
+    # accuracy is 0 on both paths with random weights: compare the predictions themselves (a known
+    # non-zero accuracy: test_accuracy_counts_exactly_the_clips_whose_class_wins)
     per_sample = read_per_sample_csv(out.with_name(f"{out.stem}.per_sample.csv"))
     assert [r["passt_top1"] for r in per_sample] == acc.predicted.tolist()
     passt_emb = np.stack([o["embedding"] for o in passt])
@@ -171,16 +190,44 @@ def test_evaluate_modules_agree_with_cli(module, cli_results, generated, weights
         assert out2["fad"] == pytest.approx(out["fad"], rel=1e-3)
 
 
-def test_warm_cache_rerun_is_identical(cli_results, generated, weights_dir, shared_dir):
+def test_warm_cache_rerun_runs_no_backbone(cli_results, generated, weights_dir, shared_dir):
+    """Every PaSST output of the generated and reference clips is in the cache after the first run:
+    a re-run scores from it without one forward pass of any torch module (counted by torch's global
+    hook, which test_accuracy_counts_exactly_the_clips_whose_class_wins shows counting a cold run)."""
     results, out = cli_results
     gen, ref, _ = generated
     again = out.with_name("again.json")
-    main(["evaluate", str(gen), "--reference-dir", str(ref), "--weights-dir", str(weights_dir), "--device", "cpu",
-          "--cache-dir", str(out.parent / "cache"), "--source", str(shared_dir / "image_hear" / "images"),
-          "--metrics", "accuracy,kl", "--out", str(again)])
+    with forward_calls() as calls:
+        assert main(["evaluate", str(gen), "--reference-dir", str(ref), "--weights-dir", str(weights_dir),
+                     "--device", "cpu", "--cache-dir", str(out.parent / "cache"),
+                     "--source", str(shared_dir / "image_hear" / "images"),
+                     "--metrics", "accuracy,kl", "--out", str(again)]) == 0
+    assert not calls, f"a warm run ran forward passes: {dict(calls)}"
     second = json.loads(again.read_text())
     for name in ("accuracy", "kl"):
         assert second["metrics"][name]["value"] == results["metrics"][name]["value"]
+    assert second["metrics"]["kl"]["n"] == 5
+
+
+def test_accuracy_counts_exactly_the_clips_whose_class_wins(generated, dog_weights_dir, tmp_path):
+    """Random weights put no clip in its class, so accuracy is 0 == 0 above. Here PaSST's classifier
+    biases make an AudioSet class of Dog win on every clip: exactly the 2 Dog clips of 6 are correct,
+    whatever the random weights are."""
+    gen, _, rows = generated
+    planted, dog = dog_weights_dir
+    out = tmp_path / "planted.json"
+    with forward_calls() as calls:  # new weights: a new cache key, every clip is embedded (cold)
+        assert main(["evaluate", str(gen), "--weights-dir", str(planted), "--device", "cpu", "--cache-dir",
+                     str(tmp_path / "cache"), "--metrics", "accuracy", "--out", str(out)]) == 0
+    assert sum(calls.values()) > 0  # the counter sees the CLI's forward passes
+    results = json.loads(out.read_text())
+    is_dog = [r.label == "Dog" for r in rows]
+    assert sum(is_dog) == 2 and len(rows) == 6
+    assert results["metrics"]["accuracy"]["value"] == pytest.approx(100 * 2 / 6)
+    per_sample = read_per_sample_csv(out.with_name("planted.per_sample.csv"))
+    assert [r["passt_top1"] for r in per_sample] == [dog] * 6
+    assert [r["correct"] for r in per_sample] == is_dog
+    assert results["metrics"]["accuracy"]["per_class"] == {"Dog": 100.0, "Piano": 0.0, "Rain": 0.0}
 
 
 def test_panns_metrics_equal_the_math_on_direct_embeddings(cli_results, generated, weights_dir):

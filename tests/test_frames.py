@@ -30,20 +30,32 @@ def tone(i, seconds=2.0):
     return (0.3 * np.sin(2 * np.pi * (220 + 70 * i) * t) + 0.05 * noise).astype("float32")
 
 
-def write_video(path, levels=LEVELS, fps=10, size=(64, 48), codec="libx264"):
+def write_video(path, levels=LEVELS, fps=10, size=(64, 48), codec="libx264", pix_fmt="yuv420p"):
     """A video whose frame i is solid grey ``levels[i]`` (2 s at 10 fps by default)."""
     import av
 
     path.parent.mkdir(parents=True, exist_ok=True)
     with av.open(str(path), "w") as container:
         stream = container.add_stream(codec, rate=fps)
-        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        stream.width, stream.height, stream.pix_fmt = size[0], size[1], pix_fmt
         for level in levels:
             image = np.full((size[1], size[0], 3), level, dtype=np.uint8)
             for packet in stream.encode(rgb_frame(image)):
                 container.mux(packet)
         for packet in stream.encode():
             container.mux(packet)
+    return path
+
+
+def write_video_broken_after_first_frame(path):
+    """A PNG-coded AVI whose first frame decodes and whose later frames do not: every packet after
+    the first has its PNG header chunk renamed (IHDR -> XXXX). The container and its packets are
+    intact, so opening, counting packets and decoding the first frame (what ``check`` does) work."""
+    write_video(path, codec="png", pix_fmt="rgb24")
+    data = path.read_bytes()
+    first = data.index(b"IHDR") + 4
+    path.write_bytes(data[:first] + data[first:].replace(b"IHDR", b"XXXX"))
+    assert data.count(b"IHDR") == len(LEVELS)  # one per frame: the first is kept
     return path
 
 
@@ -325,7 +337,7 @@ def test_evaluate_refuses_class_metrics_on_video_labels_in_one_line(video_set, w
     assert code == 2 and len(err.strip().splitlines()) == 1 and "no IMAGE HEAR class" in err
 
 
-def test_evaluate_names_an_undecodable_video_without_a_traceback(tmp_path, weights_dir, capsys, monkeypatch):
+def test_evaluate_names_an_undecodable_video_without_a_traceback(tmp_path, weights_dir, capsys):
     gen = tmp_path / "gen"
     write_video(gen / "good.mp4")
     (gen / "junk.mp4").write_bytes(np.random.default_rng(2).bytes(4096))
@@ -340,15 +352,17 @@ def test_evaluate_names_an_undecodable_video_without_a_traceback(tmp_path, weigh
     assert [line for line in err.splitlines() if "junk.mp4" in line] == \
         [line for line in err.splitlines() if "ERROR unreadable_video: b.wav: " in line and "junk.mp4" in line]
     assert len([line for line in err.splitlines() if "junk.mp4" in line]) == 1
-    # a video that breaks after check (here: replaced once checked) is one line from the decoder
-    from imagehear import suite
-
-    def check_then_break(folder, skip_invalid, progress, reference_errors=()):
-        rows = protocol.read_manifest(folder)[:1]
-        (gen / "good.mp4").write_bytes(b"\x00" * 100)
-        return rows, []
-
-    monkeypatch.setattr(suite, "validated_rows", check_then_break)
+    # a video that check passes (its first frame decodes) but the decoder fails on later: one line
+    late = tmp_path / "late"
+    write_video_broken_after_first_frame(late / "late.avi")
+    sf.write(late / "a.wav", tone(5), RATE)
+    write_manifest(late, ["a.wav,,,late.avi,"])
+    assert main(["check", str(late)]) == 0
+    assert "late.avi" not in capsys.readouterr().out
+    with pytest.raises(VideoError, match="late.avi: cannot decode video"):
+        frames.read_video(late / "late.avi", 4)
+    args[1] = str(late)
     assert main(args) == 1
     err = capsys.readouterr().err.strip()
-    assert err.count("\n") == 0 and "good.mp4: cannot decode video" in err and err.startswith("image-hear evaluate")
+    assert err.count("\n") == 0 and "late.avi: cannot decode video" in err and err.startswith("image-hear evaluate")
+    assert "Traceback" not in err

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import imagehear.backbones
-from imagehear import api, pipeline
+from imagehear import api, compute, pipeline, protocol, scores
 from imagehear.cli import build_parser
 from imagehear.errors import ImageHearError
 from imagehear.leaderboard import table, validate
@@ -62,7 +62,38 @@ def warm(weights_dir, tmp_path_factory):
     return gen, ref, kw, first
 
 
-def test_added_passt_metrics_run_no_passt_forward(warm, monkeypatch):
+@pytest.fixture(scope="module")
+def direct(warm, weights_dir):
+    """PaSST outputs of every clip computed without the pipeline: the backbone called on one clip at a
+    time after torchaudio's resampling with its defaults (the protocol's), no engine, no cache."""
+    import torch
+    import torchaudio
+
+    from imagehear.backbones import load_backbone
+
+    gen, ref, _, _ = warm
+    model = load_backbone("passt", str(weights_dir), "cpu")
+
+    def run(clips):
+        outs = [model(torchaudio.functional.resample(torch.from_numpy(c), RATE, model.sample_rate)[None])
+                for c in clips]
+        return {k: np.stack([o[k][0].double().numpy() for o in outs]) for k in ("embedding", "logits")}
+
+    return run(gen), run(ref)
+
+
+def test_first_run_equals_the_math_on_direct_outputs(warm, direct):
+    _, _, _, first = warm
+    gen, ref = direct
+    kl = scores.kl_divergence(ref["logits"], gen["logits"])
+    assert first["kl"]["value"] == pytest.approx(kl.value, rel=1e-4) and first["kl"]["n"] == 12
+    acc = scores.classifier_accuracy(gen["logits"], ["Dog"] * 12, classes=compute.AUDIOSET_SETS,
+                                     excluded=protocol.EXCLUDED_AUDIOSET_INDICES)
+    assert first["accuracy"]["value"] == pytest.approx(acc.value)
+    assert first["accuracy"]["top5"] == pytest.approx(acc.top5)
+
+
+def test_added_passt_metrics_run_no_passt_forward(warm, direct, monkeypatch):
     gen, ref, kw, first = warm
     built = []
     real = imagehear.backbones.load_backbone
@@ -72,8 +103,17 @@ def test_added_passt_metrics_run_no_passt_forward(warm, monkeypatch):
                                 labels=["Dog"] * 12, **kw)
     assert built == []  # no backbone was even built: every PaSST output came from the cache
     assert out["accuracy"] == first["accuracy"] and out["kl"] == first["kl"]
-    assert out["is_passt"]["n"] == 12 and 1.0 <= out["is_passt"]["value"] <= 527.0
-    assert out["fd_passt"]["n_generated"] == 12 and out["fd_passt"]["value"] >= 0
+    # the new metrics are the maths of imagehear.scores on outputs computed without the pipeline
+    d_gen, d_ref = direct
+    inception = scores.inception_score(d_gen["logits"], n_splits=10, shuffle_seed=2020)  # protocol v1's order
+    assert out["is_passt"]["n"] == 12
+    assert out["is_passt"]["value"] == pytest.approx(inception.value, rel=1e-4)
+    assert out["is_passt"]["std"] == pytest.approx(inception.std, rel=1e-3, abs=1e-6)
+    with pytest.warns(scores.FewSamplesWarning):  # 12 clips, 768 dimensions
+        fd = scores.frechet_distance_from_embeddings(d_gen["embedding"], d_ref["embedding"])
+    assert out["fd_passt"]["n_generated"] == 12 and out["fd_passt"]["value"] == pytest.approx(fd, rel=1e-4)
+    kad = scores.kernel_audio_distance(d_ref["embedding"], d_gen["embedding"])
+    assert out["kad"]["value"] == pytest.approx(kad.value, rel=1e-3, abs=1e-3)
 
 
 def test_a_failing_metric_keeps_the_others(warm):
@@ -86,13 +126,20 @@ def test_a_failing_metric_keeps_the_others(warm):
         api.score("is_passt", gen[:6], **kw)
 
 
-def test_api_score_reaches_every_metric_shape(warm):
+def test_api_score_reaches_every_metric_shape(warm, direct):
     gen, ref, kw, first = warm
+    d_gen, d_ref = direct
     fd = api.score("fd_passt", gen, references=ref[:5], **kw)  # set metrics take any reference count
-    assert fd["fd_passt"] == fd["fd_passt"] and fd["n_reference"] == 5 and fd["per_sample"] == {}
+    with pytest.warns(scores.FewSamplesWarning):
+        expected = scores.frechet_distance_from_embeddings(d_gen["embedding"], d_ref["embedding"][:5])
+    assert fd["fd_passt"] == pytest.approx(expected, rel=1e-4)
+    assert fd["n_reference"] == 5 and fd["per_sample"] == {}
     kl = api.score("kl", gen, references=ref, kl_direction="gen||ref", **kw)
     assert kl["direction"] == "KL(gen||ref)" and set(kl["other_directions"]) == {
         "KL(ref||gen)", "KL(ref||gen)+KL(gen||ref)"}
+    reverse = scores.kl_divergence(d_ref["logits"], d_gen["logits"], direction="gen||ref")
+    assert kl["kl"] == pytest.approx(reverse.value, rel=1e-4)
+    np.testing.assert_allclose(kl["per_sample"]["kl"], reverse.per_pair, rtol=1e-3, atol=1e-7)
     assert kl["other_directions"]["KL(ref||gen)"] == pytest.approx(first["kl"]["value"])
     assert kl["other_directions"]["KL(ref||gen)+KL(gen||ref)"] == pytest.approx(
         kl["kl"] + first["kl"]["value"])

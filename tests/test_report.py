@@ -1,88 +1,113 @@
-"""imagehear.report on a synthetic results dict built with the real score functions."""
+"""imagehear.report on the results of a real run: suite.evaluate_generated (what `image-hear evaluate`
+calls) with the random-weight backbones of the real architectures."""
 from __future__ import annotations
 
 import struct
+import warnings
 
 import numpy as np
 import pytest
+import soundfile as sf
 
-from imagehear import compute, protocol, samples, scores
+from imagehear import protocol
 from imagehear.outputs import run_files, write_run
+from imagehear.pipeline import Options
 from imagehear.plots import class_intervals, write_plots
 from imagehear.report import PER_SAMPLE_COLUMNS, markdown_summary, read_per_sample_csv, write_per_sample_csv
+from imagehear.suite import evaluate_generated
 
 CLASSES = ["Accordion", "Bongo", "Dog", "Drums", "Rain"]
+RATE = 16000
+METRICS = "clip_score,accuracy,clap_score,kl,fad,kad"
+
+
+def tone(i, seconds=1.0):
+    t = np.arange(int(seconds * RATE)) / RATE
+    noise = np.random.default_rng(i).standard_normal(t.size)
+    return (0.3 * np.sin(2 * np.pi * (180 + 55 * i) * t) + 0.05 * noise).astype("float32")
 
 
 @pytest.fixture(scope="module")
-def synthetic():
-    rng = np.random.default_rng(21)
-    labels = [c for c in CLASSES for _ in range(8)]
-    n = len(labels)
-    logits = rng.normal(size=(n, 527))
-    for i, lab in enumerate(labels[::2]):  # every other clip gets its own class on top
-        logits[2 * i, protocol.CLASSES[lab].audioset_indices[0]] += 6.0
-    acc = scores.classifier_accuracy(logits, labels, classes=compute.AUDIOSET_SETS,
-                                     excluded=protocol.EXCLUDED_AUDIOSET_INDICES)
-    cs = scores.clip_score(rng.normal(size=(n, 16)) + 0.2, rng.normal(size=(n, 16)) + 0.2)
-    clap = scores.clap_score(rng.normal(size=(n, 8)) + 0.1, rng.normal(size=(len(CLASSES), 8)),
-                             labels=[CLASSES.index(lab) for lab in labels])
-    kl = scores.kl_divergence(rng.normal(size=(n, 527)), logits)
-    gen, ref = rng.normal(size=(60, 6)), rng.normal(0.3, 1.0, size=(70, 6))
-    kad = scores.kernel_audio_distance(ref, gen)
-    gs, rs = scores.GaussianStats.from_embeddings(gen), scores.GaussianStats.from_embeddings(ref)
-    results = {
-        "benchmark": "image_hear", "protocol": "v1", "model": {"name": "toy|model *v2*"},
-        "complete": False, "n_samples": n, "environment": {"device": "cpu"},
-        "metrics": {
-            "clip_score": {"value": cs.value, "ci95": list(scores.bootstrap_ci(cs.per_sample, n_resamples=200)),
-                           "n": n, "per_class": scores.per_class_mean(cs.per_sample, labels)},
-            "accuracy": {"value": acc.value, "ci95": list(scores.bootstrap_ci(100.0 * acc.correct, n_resamples=200)),
-                         "n": n, "top5": acc.top5, "per_class": acc.per_class, "confusion": acc.confusion},
-            "clap_score": {"value": clap.value, "ci95": list(scores.bootstrap_ci(clap.per_sample, n_resamples=200)),
-                           "n": n, "per_class": scores.per_class_mean(clap.per_sample, labels)},
-            "kl": {"value": kl.value, "ci95": list(scores.bootstrap_ci(kl.per_pair, n_resamples=200)), "n": n,
-                   "direction": kl.direction},
-            "fad": {"value": scores.frechet_distance_from_stats(gs, rs), "n_generated": 60, "n_reference": 70,
-                    "ci95": list(scores.bootstrap_ci(scores.frechet_distance_from_embeddings, gen, ref, n_resamples=20)),
-                    "rank_generated": gs.rank(), "rank_reference": rs.rank()},
-            "kad": {"value": kad.value, "n_generated": 60, "n_reference": 70, "bandwidth": kad.bandwidth},
-        },
-    }
-    rows = [{"file": f"{protocol.class_slug(lab)}/{protocol.class_slug(lab)}_{i:03d}.wav", "label": lab,
-             "image": protocol.CLASSES[lab].images[0], "clip_score": cs.per_sample[i],
-             "clap_score": clap.per_sample[i], "passt_top1": acc.predicted[i],
-             "passt_top1_label": protocol.AUDIOSET_LABELS[acc.predicted[i]], "correct": acc.correct[i],
-             "kl": kl.per_pair[i]} for i, lab in enumerate(labels)]
-    results["per_sample"] = samples.pack(rows)
-    return results, rows
+def synthetic(dog_weights_dir, shared_dir, tmp_path_factory):
+    """10 one-second clips (5 classes x 2) and a reference clip for each, scored on six metrics by the
+    real pipeline. PaSST's biases favour a Dog class (tests/conftest.py), so the 2 Dog clips are right
+    and the 8 others wrong: accuracy is neither 0 nor 100 %."""
+    root = tmp_path_factory.mktemp("report_run")
+    gen, ref = root / "gen", root / "ref"
+    rows = protocol.generation_plan(2, classes=CLASSES)
+    protocol.write_manifest(rows, gen / "manifest.csv")
+    for i, row in enumerate(rows):
+        for folder, seed in ((gen, i), (ref, 100 + i)):
+            (folder / row.file).parent.mkdir(parents=True, exist_ok=True)
+            sf.write(folder / row.file, tone(seed), RATE)
+    options = Options(weights_dir=str(dog_weights_dir[0]), device="cpu", cache_dir=str(root / "cache"),
+                      progress=False, source=str(shared_dir / "image_hear" / "images"),
+                      model={"name": "toy|model *v2*"})
+    with warnings.catch_warnings():  # random weights; FAD on 10 VGGish frames of 128 dimensions
+        warnings.simplefilter("ignore")
+        results, per_sample = evaluate_generated(gen, ref, metrics=METRICS, options=options)
+    assert all("error" not in entry for entry in results["metrics"].values()), results["metrics"]
+    return results, per_sample
+
+
+def shown(value, decimals):
+    """A value as the summary documents it: fixed decimals, or 3 significant digits when it is
+    too small for them (never a bare 0.000)."""
+    if value != 0 and abs(value) < 0.5 * 10 ** -decimals:
+        return f"{value:.3g}"
+    return f"{value:.{decimals}f}"
+
+
+def _table(text):
+    """The metric rows of a summary: the lines after the table's header and rule."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("| metric |"))
+    assert lines[start + 1].startswith("|---") and lines[start - 1] == ""
+    body = []
+    for line in lines[start + 2:]:
+        if not line.startswith("| "):
+            break
+        body.append(line)
+    return body
 
 
 def test_summary_lists_every_metric(synthetic):
     results, _ = synthetic
+    assert set(results["metrics"]) == set(METRICS.split(","))
     text = markdown_summary(results)
-    header, blank, table_head, rule, *body = text.splitlines()
-    assert header == r"**toy\|model \*v2\*** · protocol v1 · INCOMPLETE (40 clips) · device cpu"
-    assert blank == "" and table_head.startswith("| metric |")
+    header = text.splitlines()[0]
+    assert header == (r"**toy\|model \*v2\*** · protocol v1 · INCOMPLETE (10 clips) · "  # the run's own record:
+                      "RANDOM WEIGHTS (clap, clip, passt, vggish, wav2clip) · device cpu")  # random weights
     m = results["metrics"]
     expected = {
-        "CLIP score (CS)": f"{m['clip_score']['value']:.2f}",
-        "PaSST accuracy (top-1)": f"{m['accuracy']['value']:.2f} %",
-        "PaSST accuracy (top-5)": f"{m['accuracy']['top5']:.2f} %",
-        "CLAP score": f"{m['clap_score']['value']:.2f}",
-        "KL (PaSST), KL(ref\\|\\|gen)": f"{m['kl']['value']:.3f}",
-        "FAD (VGGish)": f"{m['fad']['value']:.3f}",
-        "KAD (PaSST)": f"{m['kad']['value']:.3f}",
+        "CLIP score (CS)": shown(m["clip_score"]["value"], 2),
+        "↳ chance: same clips, mismatched images": shown(m["clip_score"]["chance"]["value"], 2),
+        "PaSST accuracy (top-1)": "20.00 %",  # 2 Dog clips of 10
+        "PaSST accuracy (top-5)": shown(m["accuracy"]["top5"], 2) + " %",
+        "↳ chance: class-prior guess": shown(m["accuracy"]["chance"]["value"], 2) + " %",
+        "CLAP score": shown(m["clap_score"]["value"], 2),
+        "↳ chance: same clips, other classes' prompts": shown(m["clap_score"]["chance"]["value"], 2),
+        "KL (PaSST), KL(ref\\|\\|gen)": shown(m["kl"]["value"], 3),
+        "FAD (VGGish)": shown(m["fad"]["value"], 3),
+        "KAD (PaSST)": shown(m["kad"]["value"], 3),
     }
+    body = _table(text)
     cells = {row.split(" | ")[0].lstrip("| "): row.split(" | ") for row in body}
     assert list(cells) == list(expected)  # fixed order, one row each
     for name, value in expected.items():
-        assert cells[name][1] == value
+        assert cells[name][1] == value, name
+    for name in expected:
+        if name.startswith("↳ chance"):
+            assert cells[name][2:] == ["—", "— |"], name  # a reference value: no CI, no n
     lo, hi = m["clip_score"]["ci95"]
-    assert cells["CLIP score (CS)"][2] == f"{lo:.2f} – {hi:.2f}" and cells["CLIP score (CS)"][3] == "40 |"
-    assert cells["FAD (VGGish)"][3] == "60 gen / 70 ref |"
-    assert cells["KAD (PaSST)"][2] == "—"  # no CI given: shown as missing, not invented
+    assert cells["CLIP score (CS)"][2] == f"{lo:.2f} – {hi:.2f}" and cells["CLIP score (CS)"][3] == "10 |"
+    fad = m["fad"]
+    assert cells["FAD (VGGish)"][3] == f"{fad['n_generated']} gen / {fad['n_reference']} ref |"
+    assert fad["n_generated"] >= 10 and fad["n_reference"] >= 10  # VGGish frames: at least one per clip
     assert all(row.count(" | ") == 3 for row in body)  # the escaped "|" in the name broke no row
+    no_ci = {**results, "metrics": {**m, "kad": {k: v for k, v in m["kad"].items() if k != "ci95"}}}
+    kad_row = next(r for r in _table(markdown_summary(no_ci)) if r.startswith("| KAD (PaSST)"))
+    assert kad_row.split(" | ")[2] == "—"  # no CI given: shown as missing, not invented
 
 
 def test_summary_complete_and_empty():
@@ -92,6 +117,7 @@ def test_summary_complete_and_empty():
 
 def test_per_sample_csv_round_trips(synthetic, tmp_path):
     _, rows = synthetic
+    assert {"clip_score", "clap_score", "passt_top1", "passt_top1_label", "correct", "kl"} <= set(rows[0])
     rows = rows + [{"file": "x.wav", "label": "Dog", "image": "dog1.jpg"}]  # no metrics for this clip
     path = write_per_sample_csv(rows, tmp_path / "sub" / "per_sample.csv")
     assert path.read_text().splitlines()[0] == ",".join(PER_SAMPLE_COLUMNS)
@@ -110,7 +136,7 @@ def test_per_sample_csv_round_trips(synthetic, tmp_path):
                 assert got[col] is bool(w)
             else:
                 assert got[col] == w
-    assert any(r["correct"] for r in back[:-1]) and not all(r["correct"] for r in back[:-1])
+    assert [r["correct"] for r in back[:-1]] == [r["label"] == "Dog" for r in back[:-1]]  # 2 right, 8 wrong
     with pytest.raises(ValueError, match="unknown column"):
         write_per_sample_csv([{"file": "a.wav", "clip_scor": 1.0}], tmp_path / "bad.csv")
 

@@ -10,16 +10,15 @@ import shutil
 
 import numpy as np
 import pytest
+import torch
+from transformers import ClapModel, ClapProcessor  # the reference: a hard dependency, never skipped
 
-torch = pytest.importorskip("torch")
-pytest.importorskip("transformers")
+from imagehear.audio import load_audio
+from imagehear.backbones import load_backbone
+from imagehear.backbones.clap import SAMPLE_RATE
+from imagehear.errors import AudioError, WeightsError
 
-from imagehear.audio import load_audio  # noqa: E402
-from imagehear.backbones import load_backbone  # noqa: E402
-from imagehear.backbones.clap import SAMPLE_RATE  # noqa: E402
-from imagehear.errors import AudioError, WeightsError  # noqa: E402
-
-from tests.conftest import SHARED_AUDIO  # noqa: E402
+from tests.conftest import SHARED_AUDIO
 
 ATOL = 1e-5
 normalise = torch.nn.functional.normalize
@@ -32,8 +31,6 @@ def clap_bb(offline_weights_dir):
 
 @pytest.fixture(scope="module")
 def reference(offline_weights_dir):
-    from transformers import ClapModel, ClapProcessor
-
     folder = offline_weights_dir / "clap-htsat-unfused"
     return ClapModel.from_pretrained(folder).eval(), ClapProcessor.from_pretrained(folder)
 

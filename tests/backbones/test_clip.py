@@ -11,17 +11,16 @@ import shutil
 
 import numpy as np
 import pytest
+import torch
+import torchvision.transforms as T  # a hard dependency (hear21passt -> timm -> torchvision)
+from PIL import Image
+from transformers import CLIPImageProcessor, CLIPModel  # the reference: a hard dependency, never skipped
 
-torch = pytest.importorskip("torch")
-T = pytest.importorskip("torchvision.transforms")
+from imagehear.backbones import load_backbone
+from imagehear.backbones.clip import CLIP_MEAN, CLIP_STD, load_image, preprocess
+from imagehear.errors import DataError
 
-from PIL import Image  # noqa: E402
-
-from imagehear.backbones import load_backbone  # noqa: E402
-from imagehear.backbones.clip import CLIP_MEAN, CLIP_STD, load_image, preprocess  # noqa: E402
-from imagehear.errors import DataError  # noqa: E402
-
-from tests.conftest import SHARED_IMAGES  # noqa: E402
+from tests.conftest import SHARED_IMAGES
 
 REAL = ["saxophone3.jpg", "car1.jpg", "cat1.jpg", "police2.jpg"]  # WEBP-in-.jpg, 3.5 MB JPEG, 225x224, rounding case
 OPENAI = T.Compose([T.Resize(224, interpolation=T.InterpolationMode.BICUBIC), T.CenterCrop(224),
@@ -59,8 +58,6 @@ def test_preprocess_is_openai_pixel_for_pixel(real_images):
 
 
 def test_embeddings_match_transformers_reference(clip_bb, offline_weights_dir, real_images):
-    from transformers import CLIPModel
-
     images = real_images + synthetic_images()
     ours = clip_bb.embed_images(images)
     reference = CLIPModel.from_pretrained(offline_weights_dir / "clip-vit-base-patch32").eval()
@@ -86,8 +83,6 @@ def test_clip_image_processor_differs_from_openai(real_images):
     resized long side rounds differently, shifting the crop by a pixel (max |diff| up to
     3 normalised units). Loose bounds: some difference, and not a different image.
     """
-    from transformers import CLIPImageProcessor
-
     processor = CLIPImageProcessor()
     diffs = [(preprocess(im) - processor(images=im, return_tensors="pt").pixel_values[0]).abs()
              for im in real_images]

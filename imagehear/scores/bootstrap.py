@@ -198,7 +198,7 @@ def cluster_bootstrap_ci(values, strata=None, clusters=None, n_resamples: int = 
     >>> round((clustered[1] - clustered[0]) / (iid[1] - iid[0]), 1)
     5.8
     """
-    _check_resampling(n_resamples, confidence)
+    check_resampling(n_resamples, confidence)
     values = np.asarray(values, dtype=np.float64)
     design = ClusterDesign(strata, clusters, n=len(values))
     distribution = stratified_means(values, design, n_resamples, seed)
@@ -294,7 +294,7 @@ def _level_of_zero(ordered: np.ndarray) -> float:
     return float((below - 1 + (0.0 - lo) / (hi - lo)) / (ordered.size - 1))
 
 
-def _check_resampling(n_resamples, confidence) -> None:
+def check_resampling(n_resamples, confidence) -> None:
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must lie in (0, 1), got {confidence}")
     if isinstance(n_resamples, bool) or int(n_resamples) != n_resamples or n_resamples < 2:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from imagehear.scores.bootstrap import (
-    ClusterDesign, _check_resampling, interval, reference_seed, stratified_means, two_sided_p,
+    ClusterDesign, check_resampling, interval, reference_seed, stratified_means, two_sided_p,
 )
 
 
@@ -42,7 +42,7 @@ def paired_difference(values_a, values_b, strata=None, clusters=None, n_resample
     :func:`imagehear.scores.bootstrap.cluster_bootstrap_ci`; the difference of the two
     headlines is the mean of the per-row differences when both runs score the same rows.
     """
-    _check_resampling(n_resamples, confidence)
+    check_resampling(n_resamples, confidence)
     a, b = np.asarray(values_a, dtype=np.float64), np.asarray(values_b, dtype=np.float64)
     if a.shape != b.shape or a.ndim != 1 or not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
         raise ValueError(f"values_a and values_b must be finite 1-D arrays of one length, got {a.shape}, {b.shape}")
@@ -69,7 +69,7 @@ def resampled_pair_difference(statistic, values: tuple[float, float], design: Cl
     is re-centred (see :func:`imagehear.scores.bootstrap.interval`): a biased statistic is
     biased in both runs, so only its spread is used.
     """
-    _check_resampling(n_resamples, confidence)
+    check_resampling(n_resamples, confidence)
     rows = np.concatenate(list(design.row_weights(n_resamples, seed)))
     refs = None if reference_design is None else np.concatenate(list(reference_design.row_weights(
         n_resamples, reference_seed(seed))))

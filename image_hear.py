@@ -1,6 +1,6 @@
 """IMAGE HEAR as a ``datasets`` builder (one split, ``test``: 100 images, 30 classes).
 
-Features, source, checksums and rows all come from :mod:`imagehear.dataset`, so this file
+Features, source, checksums and rows all come from :mod:`imagehear.io.dataset`, so this file
 and ``imagehear.load_image_hear`` cannot disagree. ``datasets`` >= 4 no longer runs
 loading scripts through ``load_dataset``; instantiate the builder instead (the Hub copy is
 Parquet + a YAML card, written by ``image-hear dataset --out DIR``)::
@@ -21,7 +21,7 @@ from typing import Optional
 
 import datasets
 
-from imagehear import dataset as _image_hear
+from imagehear.io import dataset as _image_hear
 
 
 @dataclass

@@ -15,6 +15,6 @@ def load_image_hear(source=None, cache_dir=None):
     ``source`` overrides the pinned GitHub source: a base URL or a local folder holding the
     images (also ``IMAGEHEAR_SOURCE``). Every image is checked against its SHA-256.
     """
-    from imagehear.dataset import load_image_hear as _load
+    from imagehear.io.dataset import load_image_hear as _load
 
     return _load(source=source, cache_dir=cache_dir)

@@ -1,13 +1,13 @@
 """Python API: score lists of clips directly, without a manifest (what the evaluate modules call).
 
 Audio is given as file paths, or as 1-D float arrays with ``sampling_rate``. The lists become a
-:class:`imagehear.clips.Clips`, as a generated folder does, and go through
-:func:`imagehear.pipeline.run`, the same pipeline as ``image-hear evaluate``, so the numbers agree
+:class:`imagehear.io.clips.Clips`, as a generated folder does, and go through
+:func:`imagehear.evaluation.pipeline.run`, the same pipeline as ``image-hear evaluate``, so the numbers agree
 by construction. :func:`score` reaches every metric of the registry
 (:data:`imagehear.metrics.METRICS`), :func:`evaluate_clips` several at once (the evaluate
 modules put :func:`score`'s output in their own shape: :mod:`imagehear.evaluate_module`). For
 the whole results record ``image-hear evaluate`` writes, give the clips to
-:func:`imagehear.suite.evaluate`.
+:func:`imagehear.evaluation.suite.evaluate`.
 
     from imagehear import api
     api.score("accuracy", ["gen/dog_000.wav"], labels=["Dog"], weights_dir="weights")
@@ -17,16 +17,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from imagehear import pipeline
+from imagehear.evaluation import pipeline
 from imagehear import metrics as registry
-from imagehear.clips import Clips
+from imagehear.io.clips import Clips
 from imagehear.errors import ImageHearError
 
 
 def _options(weights_dir=None, device="auto", batch_size=None, cache_dir=None, seed=0, precision="fp32",
              pad_to_10s=False, compat="protocol-v1", audio_length=None, progress=None, kl_direction=None,
              n=0) -> pipeline.Options:
-    from imagehear.profiles import profile
+    from imagehear.protocol.profiles import profile
 
     chosen = profile(compat, audio_length)
     if kl_direction is not None:
@@ -42,7 +42,7 @@ def evaluate_clips(metrics, predictions, references=None, images=None, labels=No
 
     ``references``: reference clips (paired one to one with ``predictions`` when the lengths
     agree; set metrics accept any number). ``images``: conditioning image per clip (paths or
-    PIL images), or its frames (a list of them, or ``imagehear.frames.Video(path, n_frames)``:
+    PIL images), or its frames (a list of them, or ``imagehear.embed.frames.Video(path, n_frames)``:
     CS is then the mean over the frames). ``labels``: IMAGE HEAR class names or ids per clip. ``options``: weights_dir,
     device, batch_size, cache_dir, seed, precision, pad_to_10s, compat ("protocol-v1" or
     "av-benchmark"), audio_length (seconds), progress. A metric whose maths fails carries

@@ -3,11 +3,11 @@
 evaluate's own widget helper is broken with current gradio, so each Space builds this:
 upload generated clips and their references, get the module's output as JSON. What the
 references are, and so how uploads pair, is the metric's spec (``MetricSpec.references``);
-uploads are paired by name, never by upload order (:mod:`imagehear.pairing`), and the
+uploads are paired by name, never by upload order (:mod:`imagehear.metrics.pairing`), and the
 pairing used is shown next to the result (and returned in it, under ``pairing``).
 
 Weights come from ``IMAGEHEAR_WEIGHTS`` when set (the tests' random weights), else from
-the upstream sources (:mod:`imagehear.weights`).
+the upstream sources (:mod:`imagehear.models.weights`).
 
 >>> [kind for kind in REFERENCE_KINDS if kind in REFERENCE_INPUTS]   # kinds that upload references
 ['paired', 'set', 'image']
@@ -17,7 +17,7 @@ the upstream sources (:mod:`imagehear.weights`).
 from __future__ import annotations
 
 from imagehear.metrics import REFERENCE_KINDS, by_module
-from imagehear.pairing import pair_uploads, parse_manifest
+from imagehear.metrics.pairing import pair_uploads, parse_manifest
 
 # What the Space asks to upload as references, per kind of references (the others upload none).
 REFERENCE_INPUTS = {

@@ -17,9 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from imagehear.download import remembered_sha256  # noqa: E402
-from imagehear.atomic import atomic_write  # noqa: E402
-from imagehear.weights import ACCEPTED_FILE, REGISTRY, resolve  # noqa: E402
+from imagehear.io.download import remembered_sha256  # noqa: E402
+from imagehear.io.atomic import atomic_write  # noqa: E402
+from imagehear.models.weights import ACCEPTED_FILE, REGISTRY, resolve  # noqa: E402
 
 
 def entry_for(name: str, weights_dir, evidence: str) -> dict:

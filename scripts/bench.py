@@ -35,25 +35,25 @@ sys.path.insert(0, str(HERE))
 from bench_naive import build_sets, ensure_weights, markdown, write_readme  # noqa: E402
 PARITY = "clip_score,accuracy,kl,fad"
 # cProfile'd functions reported per stage: (stage, file suffix, function name)
-STAGES = [("weights_hashing", "imagehear/download.py", "sha256_file"),
-          ("model_load", "imagehear/backbones/__init__.py", "load_backbone"),
-          ("check_clips", "imagehear/check.py", "check_generated"),
-          ("fetch_images", "imagehear/dataset.py", "fetch_images"),
-          ("audio_hash", "imagehear/embed.py", "content_hash"),
-          ("audio_decode", "imagehear/embed.py", "__getitem__"),
-          ("cache_read", "imagehear/embed.py", "get"),
-          ("cache_write", "imagehear/embed.py", "put"),
-          ("extract_total", "imagehear/embed.py", "extract"),
-          ("forward_passt", "imagehear/backbones/passt.py", "__call__"),
-          ("forward_wav2clip", "imagehear/backbones/wav2clip.py", "__call__"),
-          ("forward_vggish", "imagehear/backbones/vggish.py", "__call__"),
-          ("forward_clap", "imagehear/backbones/clap.py", "__call__"),
-          ("forward_panns", "imagehear/backbones/panns.py", "__call__"),
-          ("forward_clip_images", "imagehear/backbones/clip.py", "embed_images"),
-          ("forward_clap_text", "imagehear/backbones/clap.py", "embed_text"),
-          ("scores_bootstrap", "imagehear/compute.py", "*_entry"),
-          ("plots", "imagehear/report.py", "write_plots"),
-          ("evaluate_total", "imagehear/suite.py", "evaluate_generated")]
+STAGES = [("weights_hashing", "imagehear/io/download.py", "sha256_file"),
+          ("model_load", "imagehear/models/__init__.py", "load_backbone"),
+          ("check_clips", "imagehear/evaluation/check.py", "check_generated"),
+          ("fetch_images", "imagehear/io/dataset.py", "fetch_images"),
+          ("audio_hash", "imagehear/embed/engine.py", "content_hash"),
+          ("audio_decode", "imagehear/embed/engine.py", "__getitem__"),
+          ("cache_read", "imagehear/embed/engine.py", "get"),
+          ("cache_write", "imagehear/embed/engine.py", "put"),
+          ("extract_total", "imagehear/embed/engine.py", "extract"),
+          ("forward_passt", "imagehear/models/passt.py", "__call__"),
+          ("forward_wav2clip", "imagehear/models/wav2clip.py", "__call__"),
+          ("forward_vggish", "imagehear/models/vggish.py", "__call__"),
+          ("forward_clap", "imagehear/models/clap.py", "__call__"),
+          ("forward_panns", "imagehear/models/panns.py", "__call__"),
+          ("forward_clip_images", "imagehear/models/clip.py", "embed_images"),
+          ("forward_clap_text", "imagehear/models/clap.py", "embed_text"),
+          ("scores_bootstrap", "imagehear/metrics/compute.py", "*_entry"),
+          ("plots", "imagehear/report/summary.py", "write_plots"),
+          ("evaluate_total", "imagehear/evaluation/suite.py", "evaluate_generated")]
 
 
 # ---------------------------------------------------------------- child phases

@@ -162,7 +162,7 @@ def count_passt_flops(weights_dir: Path, seconds: float, work: Path) -> dict:
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
-    from imagehear.backbones import passt
+    from imagehear.models import passt
 
     os.environ["TORCH_HOME"] = str(torch_home(weights_dir, work / "torch_home"))
     from hear21passt.base import get_basic_model
@@ -245,8 +245,8 @@ def build_sets(root: Path, n: int, seconds: float) -> tuple[Path, Path]:
 
 
 def ensure_weights(weights_dir: Path) -> Path:
-    from imagehear.backbones import BACKBONES
-    from imagehear.weights import REGISTRY
+    from imagehear.models.backbone import BACKBONES
+    from imagehear.models.weights import REGISTRY
 
     marker = weights_dir / ".bench_full"
     if not marker.is_file() or not all((weights_dir / REGISTRY[b].file_name).exists() for b in BACKBONES):

@@ -17,7 +17,9 @@ import time
 import numpy as np
 from scipy.special import expit
 
-from imagehear import compute, protocol, scores
+from imagehear.metrics import compute
+
+from imagehear import protocol, scores
 
 ROWS = protocol.generation_plan()
 LABELS = np.array([r.label for r in ROWS])

@@ -49,7 +49,7 @@ def fill_subset(plan_dir: Path, ref_dir: Path, classes=("Dog", "Piano", "Rain"),
 
 def main() -> int:
     os.environ.setdefault("IMAGEHEAR_CACHE", str(OUT / "cache"))
-    from imagehear.dataset import resolve_source
+    from imagehear.io.dataset import resolve_source
 
     source = os.environ.get("IMAGEHEAR_SOURCE")  # else a local copy beside the checkout, else GitHub
     print(f"== 1. dataset (source: {resolve_source(source)})")

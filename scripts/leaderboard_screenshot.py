@@ -3,7 +3,7 @@
     .venv/bin/python scripts/leaderboard_screenshot.py [--out docs/leaderboard.png] [--keep DIR]
 
 The folder shows what the page does: ranked rows with rank groups (the paired test of
-``imagehear.compare`` on per-sample values that carry a per-image effect shared by all
+``imagehear.report.compare`` on per-sample values that carry a per-image effect shared by all
 models, so close models tie and far ones separate), a ranked row whose KL is blank because
 it used another reference set, the unranked table (a partial run, bf16, a --compat profile,
 a `make demo` run on random weights, unverified weights, and the papers' numbers) and a
@@ -24,12 +24,12 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from imagehear import samples
+from imagehear.metrics import samples
 from imagehear.metrics import METRICS
-from imagehear.profiles import PROFILES, profile
+from imagehear.protocol.profiles import PROFILES, profile
 from imagehear.protocol import CLASS_NAMES, generation_plan
 from imagehear.scores import cluster_bootstrap_ci
-from imagehear.weights import REGISTRY, accepted_sha256
+from imagehear.models.weights import REGISTRY, accepted_sha256
 
 REAL = accepted_sha256()
 HASHES = {"passt": min(REAL["passt"]), "clip": min(REAL["clip"]), "wav2clip": "5" * 64}

@@ -81,7 +81,7 @@ Depends on the embedding model ({backbones}) and its weights (their SHA-256 is r
 every result file); compare only numbers computed with the same protocol{same_ref}.
 
 ## Citation
-See the image-hear repository for the backbones' papers (`imagehear.weights.REGISTRY`).
+See the image-hear repository for the backbones' papers (`imagehear.models.weights.REGISTRY`).
 '''
 _CI = {"mean": "seeded percentile bootstrap of the mean of per-clip values",
        "set": "seeded bootstrap over whole clips of the set-level statistic (it need not hold the value)",

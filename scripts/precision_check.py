@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from imagehear.backbones.lazy import lazy_backbone
-from imagehear.embed import as_items, extract
+from imagehear.embed.lazy import lazy_backbone
+from imagehear.embed.engine import as_items, extract
 
 REPO = Path(__file__).resolve().parent.parent
 AUDIO = ("passt", "wav2clip", "vggish", "clap")

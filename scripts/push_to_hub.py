@@ -29,7 +29,7 @@ def main(argv=None) -> int:
     # heavy imports after parsing: `--help` stays instant and offline
     from huggingface_hub import HfApi
 
-    from imagehear.dataset import export_hub_folder
+    from imagehear.io.dataset import export_hub_folder
     from imagehear.errors import ImageHearError
 
     with tempfile.TemporaryDirectory(prefix="image_hear_hub_") as tmp:

@@ -47,7 +47,9 @@ def dog_weights_dir(weights_dir, tmp_path_factory):
     Dog is right and any other class is wrong, whatever the random weights. Returns (folder, index)."""
     import torch
 
-    from imagehear import compute, protocol
+    from imagehear.metrics import compute
+
+    from imagehear import protocol
     from imagehear.models import MODELS
 
     folder = tmp_path_factory.mktemp("dog_weights")
@@ -71,7 +73,7 @@ def upstream_torch_home(weights_dir, tmp_path_factory):
     home = tmp_path_factory.mktemp("torch_home")
     checkpoints = home / "hub" / "checkpoints"
     checkpoints.mkdir(parents=True)
-    from imagehear.weights import REGISTRY
+    from imagehear.models.weights import REGISTRY
 
     for name in ("passt", "vggish", "wav2clip"):
         file_name = REGISTRY[name].file_name
@@ -111,7 +113,7 @@ def panns_reference(upstream_models, weights_dir):
                          classes_num=527)
     import torch
 
-    from imagehear.weights import REGISTRY
+    from imagehear.models.weights import REGISTRY
 
     checkpoint = torch.load(weights_dir / REGISTRY["panns"].file_name, map_location="cpu",
                             weights_only=False)  # our own file

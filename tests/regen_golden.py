@@ -1,7 +1,7 @@
 """Golden backbone outputs: what each backbone computes on fixed inputs with the seeded random
 test weights, recorded with the code versions that key the embedding cache.
 
-The embedding cache (imagehear/embed.py) keys every output by, among others, the backbone
+The embedding cache (imagehear/embed/engine.py) keys every output by, among others, the backbone
 spec's ``code_version`` and the engine's ``CACHE_VERSION``. A change that moves an output
 without bumping one of them would let old cached outputs mix with new ones under the same
 key. tests/test_cache_golden.py recomputes the outputs recorded in tests/golden/ and fails
@@ -10,9 +10,9 @@ in that case. After bumping the version (or when the installed packages changed)
     .venv/bin/python -m tests.regen_golden
 
 Inputs: two stereo 44.1 kHz clips (1.5 s; 11 s, so PaSST/CLAP's 10 s windowing runs)
-through :func:`imagehear.embed.extract` (mono, resampling, batching: everything the cache
+through :func:`imagehear.embed.engine.extract` (mono, resampling, batching: everything the cache
 stores), three images (RGB, greyscale "L", palette "P": the RGB conversion order matters for
-the last two) and two prompts through :func:`imagehear.embed.extract_keyed`. Weights:
+the last two) and two prompts through :func:`imagehear.embed.engine.extract_keyed`. Weights:
 :func:`imagehear.testing.make_weights_dir` (tiny, seed 0), as the tests' ``weights_dir``.
 
 Each output is summarised by its L2 norm and its projections on ``PROJECTIONS`` fixed random
@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from imagehear.backbones import BACKBONES  # every registered backbone has golden outputs
+from imagehear.models.backbone import BACKBONES  # every registered backbone has golden outputs
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "backbone_outputs.json"
 PROJECTIONS = 16
@@ -72,8 +72,8 @@ def golden_images() -> dict:
 
 def compute_outputs(weights_dir, names=BACKBONES) -> dict[str, dict[str, np.ndarray]]:
     """backbone → {output name → float32 array} on the golden inputs (as the cache would store them)."""
-    from imagehear.backbones import load_backbone
-    from imagehear.embed import as_items, extract, extract_keyed, text_hash
+    from imagehear.models.backbone import load_backbone
+    from imagehear.embed.engine import as_items, extract, extract_keyed, text_hash
 
     outputs = {}
     for name in names:
@@ -109,14 +109,14 @@ def versions(name: str) -> dict:
     """What keys the cache besides weights and config: code versions and package versions."""
     from types import SimpleNamespace
 
-    from imagehear.embed import CACHE_VERSION, backbone_versions
+    from imagehear.embed.engine import CACHE_VERSION, backbone_versions
 
     # a registered backbone's versions are read from its module by name: no model needed
     return {"cache_version": CACHE_VERSION, **backbone_versions(SimpleNamespace(name=name))}
 
 
 def record(weights_dir) -> dict:
-    from imagehear.weights import resolve
+    from imagehear.models.weights import resolve
 
     outputs = compute_outputs(weights_dir)
     return {
@@ -150,10 +150,10 @@ def mismatches(recorded: dict, current: dict) -> list[str]:
 
 def verdict(name: str, recorded: dict, current_versions: dict, current_outputs: dict, weights_sha256: str) -> str | None:
     """None when ``name``'s golden entry still holds, else what the developer must do."""
-    module = f"imagehear/backbones/{name}.py"
+    module = f"imagehear/models/{name}.py"
     spec_field = f"the code_version of MODELS[{name!r}] (imagehear/models/__init__.py)"
     for field, where in (("code_version", spec_field), ("cache_version", "CACHE_VERSION in "
-                                                                                         "imagehear/embed.py")):
+                                                                                         "imagehear/embed/engine.py")):
         if recorded.get(field) != current_versions[field]:
             return (f"{name}: {where} is {current_versions[field]} but {GOLDEN.name} was recorded under "
                     f"{recorded.get(field)}: regenerate it (`{REGEN}`) and commit it with the bump")
@@ -170,7 +170,7 @@ def verdict(name: str, recorded: dict, current_versions: dict, current_outputs: 
                 f"{spec_field} first.\n  {detail}")
     return (f"{name}: outputs changed but code_version ({current_versions['code_version']}) and CACHE_VERSION "
             f"({current_versions['cache_version']}) did not: embedding caches would serve the old outputs under "
-            f"the same key. Bump {spec_field} for a change in {module} (or CACHE_VERSION in imagehear/embed.py for a change in "
+            f"the same key. Bump {spec_field} for a change in {module} (or CACHE_VERSION in imagehear/embed/engine.py for a change in "
             f"the engine or audio loading), then regenerate the golden file (`{REGEN}`).\n  {detail}")
 
 

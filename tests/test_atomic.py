@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from imagehear.atomic import atomic_write
+from imagehear.io.atomic import atomic_write
 
 
 def test_failure_keeps_the_old_file_and_leaves_no_temp(tmp_path):

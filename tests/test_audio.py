@@ -4,7 +4,7 @@ import soundfile as sf
 import torch
 import torchaudio.functional as AF
 
-from imagehear.audio import RESAMPLER, load_audio, prepare_array
+from imagehear.io.audio import RESAMPLER, load_audio, prepare_array
 from imagehear.errors import AudioError
 
 

@@ -128,7 +128,7 @@ def test_bad_value_is_one_line_naming_it(command, option, args, code, text, plac
 
 
 def test_our_own_bug_shows_a_traceback_and_asks_for_a_report(monkeypatch, capsys, tmp_path):
-    from imagehear import commands
+    from imagehear.cli import commands
 
     def broken(args):
         raise RuntimeError("a bug")

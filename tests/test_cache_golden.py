@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from imagehear.models import MODELS
-from imagehear.embed import EmbeddingCache, cache_key, extract_keyed
-from imagehear.weights import resolve
+from imagehear.embed.engine import EmbeddingCache, cache_key, extract_keyed
+from imagehear.models.weights import resolve
 from tests.regen_golden import BACKBONES, GOLDEN, compute_outputs, summarise, verdict, versions
 
 
@@ -49,14 +49,14 @@ def test_golden_covers_images_and_text(golden):
 
 def test_clip_rgb_order_change_is_caught(golden, weights_dir, monkeypatch):
     """The change that once went in without a bump: converting to RGB *before* the resize and crop."""
-    import imagehear.backbones.clip as clip
+    import imagehear.models.clip as clip
 
     real = clip.preprocess
     monkeypatch.setattr(clip, "preprocess", lambda image, index=None: real(image.convert("RGB"), index))
     old_order = summaries(compute_outputs(weights_dir, names=("clip",))["clip"])
     problem = verdict("clip", golden["backbones"]["clip"], versions("clip"), old_order,
                       resolve("clip", weights_dir).sha256)
-    assert problem is not None and "Bump the code_version of MODELS['clip']" in problem and "imagehear/backbones/clip.py" in problem
+    assert problem is not None and "Bump the code_version of MODELS['clip']" in problem and "imagehear/models/clip.py" in problem
     assert "image palette" in problem and "regenerate" in problem
 
 
@@ -88,8 +88,8 @@ def test_cache_key_holds_code_and_package_versions(weights_dir, tmp_path, monkey
 
     import torch
 
-    from imagehear.backbones import load_backbone
-    from imagehear.backbones.lazy import lazy_backbone
+    from imagehear.models.backbone import load_backbone
+    from imagehear.embed.lazy import lazy_backbone
 
     model = load_backbone("clip", weights_dir, "cpu")
     key = cache_key(model, "fp32")

@@ -6,7 +6,7 @@ import pytest
 import soundfile as sf
 
 from imagehear import protocol
-from imagehear.check import FlaggedClipsWarning, check_generated
+from imagehear.evaluation.check import FlaggedClipsWarning, check_generated
 from imagehear.cli import main
 
 RATE = 16000
@@ -71,7 +71,7 @@ def test_each_broken_file_is_named(generated, capsys):
 def test_silent_and_clipped_clips_are_scored_not_refused(generated, capsys):
     """A model that answers some images with silence (or clips) has given a bad answer: the
     set passes the check and every clip is scored, without --skip-invalid."""
-    from imagehear.suite import validated_rows
+    from imagehear.evaluation.suite import validated_rows
 
     folder, rows = generated
     sf.write(folder / rows[0].file, np.zeros(RATE * 2, dtype="float32"), RATE)

@@ -1,4 +1,4 @@
-"""Model against model: `image-hear compare` and imagehear.compare on synthetic runs written as
+"""Model against model: `image-hear compare` and imagehear.report.compare on synthetic runs written as
 evaluate writes them (entries from pipeline.score, per-sample values from samples.pack)."""
 import copy
 import json
@@ -6,7 +6,12 @@ import json
 import numpy as np
 import pytest
 
-from imagehear import compare, pipeline, protocol, samples
+from imagehear.metrics import samples
+from imagehear.report import compare
+
+from imagehear.evaluation import pipeline
+
+from imagehear import protocol
 from imagehear.cli import main
 from imagehear.metrics.entries import MetricInputs
 

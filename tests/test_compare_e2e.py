@@ -7,7 +7,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from imagehear import compare, protocol, samples
+from imagehear.metrics import samples
+from imagehear.report import compare
+
+from imagehear import protocol
 from imagehear.cli import main
 
 RATE = 16000

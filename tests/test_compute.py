@@ -1,10 +1,12 @@
-"""imagehear.compute's entries against the definitions written out in numpy here (never the
+"""imagehear.metrics.compute's entries against the definitions written out in numpy here (never the
 function under test, nor the imagehear.scores maths it calls)."""
 import numpy as np
 import pytest
 import scipy.linalg
 
-from imagehear import compute, protocol
+from imagehear.metrics import compute
+
+from imagehear import protocol
 from imagehear.errors import ImageHearError
 
 

@@ -20,7 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from imagehear import dataset, protocol
+from imagehear.io import dataset
+
+from imagehear import protocol
 from imagehear.cli import main
 from imagehear.errors import DataError
 

@@ -46,8 +46,8 @@ def test_library_doctests_are_collected_and_use_a_private_cache(tmp_path):
     seen = json.loads((tmp_path / "seen.json").read_text())
     doctests = [node for node in seen if node.startswith("imagehear/")]
     assert len(doctests) == len(seen) >= 50, sorted(seen)
-    for expected in ("imagehear/embed.py::imagehear.embed.length_batches", "imagehear/backbones/clip.py::"
-                     "imagehear.backbones.clip", "imagehear/scores/frechet.py::imagehear.scores.frechet.frechet_distance"):
+    for expected in ("imagehear/embed/engine.py::imagehear.embed.engine.length_batches", "imagehear/models/clip.py::"
+                     "imagehear.models.clip", "imagehear/scores/frechet.py::imagehear.scores.frechet.frechet_distance"):
         assert expected in seen
     # every doctest ran with IMAGEHEAR_CACHE in the session's temp folder, never the user's cache
     assert all(value and Path(value).is_relative_to(tmp_path / "base") for value in seen.values()), seen

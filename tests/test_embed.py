@@ -1,14 +1,14 @@
 """Embedding engine: order, length batching, cache hits without a forward pass, corrupt
 entries, resume after a killed run. The backbone is a small stand-in with the backbone
-surface (imagehear/backbones/__init__.py) that counts its forward calls."""
+surface (imagehear/models/__init__.py) that counts its forward calls."""
 import numpy as np
 import pytest
 import soundfile as sf
 import torch
 
-from imagehear.embed import AudioItem, EmbeddingCache, as_items, extract
+from imagehear.embed.engine import AudioItem, EmbeddingCache, as_items, extract
 from imagehear.errors import AudioError
-from imagehear.weights import REGISTRY, ResolvedWeights
+from imagehear.models.weights import REGISTRY, ResolvedWeights
 
 RATE = 16000
 
@@ -137,7 +137,7 @@ def test_sharded_ranks_plan_the_same_batches_when_one_scans_slowly(clips, tmp_pa
     entries, plans other batches, and clips are computed twice or never."""
     import threading
 
-    from imagehear.distributed import Shard
+    from imagehear.embed.distributed import Shard
 
     cache_dir = tmp_path / "c"
     extract(CountingBackbone(), as_items(clips[:2]), cache_dir=cache_dir, progress=False)  # half-warm cache
@@ -183,7 +183,7 @@ def test_sharded_ranks_plan_the_same_batches_when_one_scans_slowly(clips, tmp_pa
     assert computed[0] and computed[1] and not set(computed[0]) & set(computed[1])
     assert sorted(computed[0] + computed[1]) == sorted(cold)
     # the shares are those of the single-process batching of the cold clips (rank r: batches r::2)
-    from imagehear.embed import length_batches
+    from imagehear.embed.engine import length_batches
 
     lengths = [item.length_at(RATE) for item in as_items(clips[2:])]
     plan = length_batches(lengths, 2)
@@ -198,8 +198,8 @@ def test_sharded_ranks_plan_the_same_batches_when_one_scans_slowly(clips, tmp_pa
 def test_backbones_sharing_a_rate_decode_each_clip_once(clips, tmp_path, monkeypatch):
     """Three 16 kHz backbones and one at 32 kHz: each clip is decoded once per rate, hashed once,
     and each backbone sees only its subset; outputs equal one backbone at a time."""
-    from imagehear.clips import AudioItem as Item
-    from imagehear.embed import extract_many
+    from imagehear.io.clips import AudioItem as Item
+    from imagehear.embed.engine import extract_many
 
     loads, hashes = [], []
     real_load, real_hash = Item.load, Item._hash
@@ -233,7 +233,7 @@ def test_backbones_sharing_a_rate_decode_each_clip_once(clips, tmp_path, monkeyp
 def test_images_and_prompts_run_under_the_recorded_precision(tmp_path):
     """extract_keyed keys its cache by the precision, so it must compute in it (bf16 CLIP images
     and CLAP prompts once ran in fp32 while the results said bf16)."""
-    from imagehear.embed import extract_keyed
+    from imagehear.embed.engine import extract_keyed
 
     seen = []
 

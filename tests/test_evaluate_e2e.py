@@ -14,11 +14,13 @@ import soundfile as sf
 import torch
 from PIL import Image
 
-from imagehear import compute, protocol, scores
-from imagehear.audio import load_audio
-from imagehear.backbones import load_backbone
+from imagehear.metrics import compute
+
+from imagehear import protocol, scores
+from imagehear.io.audio import load_audio
+from imagehear.models.backbone import load_backbone
 from imagehear.cli import main
-from imagehear.report import read_per_sample_csv
+from imagehear.report.summary import read_per_sample_csv
 
 REPO = Path(__file__).resolve().parent.parent
 RATE = 16000

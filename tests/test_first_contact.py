@@ -5,7 +5,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from imagehear import dataset, protocol
+from imagehear.io import dataset
+
+from imagehear import protocol
 from imagehear.cli import build_parser, main
 from imagehear.errors import DataError
 from imagehear.metrics import METRICS

@@ -1,18 +1,19 @@
 """Video and frames-folder conditioning: manifest rules, frame sampling, CS over frames, errors."""
 import json
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 
-from imagehear import frames, protocol, scores
-from imagehear.backbones import load_backbone
+from imagehear.embed import frames
+
+from imagehear import protocol, scores
+from imagehear.models.backbone import load_backbone
 from imagehear.cli import main
 from imagehear.errors import ImageHearError, ManifestError, UsageError, VideoError
-from imagehear.pipeline import Options
-from imagehear.suite import class_metrics, evaluate_generated
+from imagehear.evaluation.pipeline import Options
+from imagehear.evaluation.suite import class_metrics, evaluate_generated
 
 RATE = 16000
 LEVELS = [10 + 12 * i for i in range(20)]  # frame i of the test videos is solid grey LEVELS[i]
@@ -251,7 +252,7 @@ def test_video_row_scores_the_mean_over_its_sampled_frames(tmp_path, weights_dir
     clip = load_backbone("clip", weights_dir, "cpu")
     sampled = clip.embed_images(frames.read_video(gen / "v.mp4", 4)).numpy()
     wav2clip = load_backbone("wav2clip", weights_dir, "cpu")
-    from imagehear.audio import load_audio
+    from imagehear.io.audio import load_audio
 
     audio = wav2clip(load_audio(gen / "a.wav", 16000)[None])["embedding"].numpy()
     expected = scores.clip_score_frames(audio, [sampled])

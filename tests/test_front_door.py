@@ -10,16 +10,18 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from imagehear import api, protocol, suite
-from imagehear.check import FlaggedClipsWarning
+from imagehear import api, protocol
+
+from imagehear.evaluation import suite
+from imagehear.evaluation.check import FlaggedClipsWarning
 from imagehear.cli import main
-from imagehear.clips import Clips
-from imagehear.compare import text as compare_text
+from imagehear.io.clips import Clips
+from imagehear.report.compare import text as compare_text
 from imagehear.errors import ImageHearError
-from imagehear.pipeline import Backbones, Options
-from imagehear.profiles import profile
-from imagehear.report import markdown_summary
-from imagehear.weights import RandomWeightsWarning
+from imagehear.evaluation.pipeline import Backbones, Options
+from imagehear.protocol.profiles import profile
+from imagehear.report.summary import markdown_summary
+from imagehear.models.weights import RandomWeightsWarning
 
 RATE = 16000
 METRICS = "clip_score,accuracy"  # Wav2CLIP, CLIP and PaSST: one image, one class and one audio model

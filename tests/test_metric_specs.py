@@ -9,7 +9,8 @@ from imagehear.metrics import METRICS, REFERENCE_KINDS
 
 
 def test_every_spec_speaks_the_one_vocabulary():
-    from imagehear import evaluate_module, metric_app, pairing
+    from imagehear import evaluate_module, metric_app
+    from imagehear.io import pairing
 
     assert {s.references for s in METRICS.values()} == set(REFERENCE_KINDS)  # every kind is used
     assert set(evaluate_module._EXAMPLES) == set(REFERENCE_KINDS)
@@ -34,7 +35,7 @@ def test_a_headline_column_is_a_per_sample_column_of_the_metric(name):
 
 
 def test_headlines_are_recomputed_from_the_spec_column_and_scale():
-    from imagehear import samples
+    from imagehear.metrics import samples
 
     rows = [{"file": f"dog/dog_{i:03d}.wav", "label": "Dog", "image": "dog1.jpg", "correct": c, "kl": k}
             for i, (c, k) in enumerate([(True, 0.5), (False, None), (True, 1.5), (True, 2.0)])]
@@ -48,7 +49,7 @@ def test_headlines_are_recomputed_from_the_spec_column_and_scale():
 def test_chance_rows_are_named_by_the_spec():
     from imagehear import api
     from imagehear.testing import random_weights
-    from imagehear.report import markdown_summary
+    from imagehear.report.summary import markdown_summary
 
     t = np.arange(16000) / 16000
     tones = [np.sin(2 * np.pi * f * t).astype(np.float32) for f in (220.0, 440.0, 880.0, 1760.0)]

@@ -1,7 +1,7 @@
-"""Uploads pair by name, never by upload order (imagehear.pairing, used by the metric Spaces)."""
+"""Uploads pair by name, never by upload order (imagehear.metrics.pairing, used by the metric Spaces)."""
 import pytest
 
-from imagehear.pairing import PairingError, pair_uploads, parse_manifest
+from imagehear.metrics.pairing import PairingError, pair_uploads, parse_manifest
 
 MANIFEST = parse_manifest("file,label,image\ndog/dog_000.wav,Dog,dog1.jpg\npiano/piano_000.wav,Piano,piano2.jpg\n")
 

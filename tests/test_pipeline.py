@@ -5,14 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import imagehear.backbones
-from imagehear import api, compute, pipeline, protocol, scores
+import imagehear.models.backbone
+from imagehear import api, protocol, scores
+from imagehear.metrics import compute
+from imagehear.evaluation import pipeline
 from imagehear.cli import build_parser
 from imagehear.errors import ImageHearError
 from imagehear.leaderboard import table, validate
 from imagehear.metrics import METRICS, backbones_for, entries, outputs_for, per_sample_columns
-from imagehear.report import PER_SAMPLE_COLUMNS, markdown_summary
-from imagehear.weights import REGISTRY
+from imagehear.report.summary import PER_SAMPLE_COLUMNS, markdown_summary
+from imagehear.models.weights import REGISTRY
 
 RATE = 16000
 
@@ -26,7 +28,7 @@ def test_every_consumer_reads_the_registry():
     evaluate_help = build_parser()._subparsers._group_actions[0].choices["evaluate"].format_help()
     for name, spec in METRICS.items():
         assert callable(getattr(entries, name)), f"{name} has no entry function"
-        assert set(spec.backbones) <= set(imagehear.backbones.BACKBONES) and set(spec.weights) <= set(REGISTRY)
+        assert set(spec.backbones) <= set(imagehear.models.backbone.BACKBONES) and set(spec.weights) <= set(REGISTRY)
         assert name in evaluate_help
         row = markdown_summary({"metrics": {name: {"value": 1.0, "n": 3}}}).splitlines()[-1]
         assert row.startswith(f"| {spec.label}")
@@ -69,7 +71,7 @@ def direct(warm, weights_dir):
     import torch
     import torchaudio
 
-    from imagehear.backbones import load_backbone
+    from imagehear.models.backbone import load_backbone
 
     gen, ref, _, _ = warm
     model = load_backbone("passt", str(weights_dir), "cpu")
@@ -96,8 +98,8 @@ def test_first_run_equals_the_math_on_direct_outputs(warm, direct):
 def test_added_passt_metrics_run_no_passt_forward(warm, direct, monkeypatch):
     gen, ref, kw, first = warm
     built = []
-    real = imagehear.backbones.load_backbone
-    monkeypatch.setattr(imagehear.backbones, "load_backbone", lambda name, *a, **k: built.append(name) or
+    real = imagehear.models.backbone.load_backbone
+    monkeypatch.setattr(imagehear.models.backbone, "load_backbone", lambda name, *a, **k: built.append(name) or
                         real(name, *a, **k))
     out, _ = api.evaluate_clips(["accuracy", "kl", "fd_passt", "is_passt", "kad"], gen, references=ref,
                                 labels=["Dog"] * 12, **kw)

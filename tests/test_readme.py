@@ -29,7 +29,7 @@ def test_readme_python_example_runs_as_written(tmp_path, shared_dir):
         import demo
     finally:
         sys.path.remove(str(REPO / "scripts"))
-    from imagehear.dataset import export_hub_folder
+    from imagehear.io.dataset import export_hub_folder
     from imagehear.testing import make_weights_dir
 
     out = tmp_path / "demo_out"

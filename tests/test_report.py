@@ -1,4 +1,4 @@
-"""imagehear.report on the results of a real run: suite.evaluate_generated (what `image-hear evaluate`
+"""imagehear.report.summary on the results of a real run: suite.evaluate_generated (what `image-hear evaluate`
 calls) with the random-weight backbones of the real architectures."""
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import pytest
 import soundfile as sf
 
 from imagehear import protocol
-from imagehear.outputs import run_files, write_run
-from imagehear.pipeline import Options
-from imagehear.plots import class_intervals, write_plots
-from imagehear.report import PER_SAMPLE_COLUMNS, markdown_summary, read_per_sample_csv, write_per_sample_csv
-from imagehear.suite import evaluate_generated
+from imagehear.report.outputs import run_files, write_run
+from imagehear.evaluation.pipeline import Options
+from imagehear.report.plots import class_intervals, write_plots
+from imagehear.report.summary import PER_SAMPLE_COLUMNS, markdown_summary, read_per_sample_csv, write_per_sample_csv
+from imagehear.evaluation.suite import evaluate_generated
 
 CLASSES = ["Accordion", "Bongo", "Dog", "Drums", "Rain"]
 RATE = 16000

@@ -15,7 +15,9 @@ import scipy.linalg
 
 import imagehear.scores
 
-from imagehear import compute, protocol
+from imagehear.metrics import compute
+
+from imagehear import protocol
 from imagehear.scores import (
     FewSamplesWarning, GaussianStats, bootstrap_ci, clap_score, classifier_accuracy, clip_score,
     frechet_distance, frechet_distance_from_embeddings, frechet_distance_from_stats, kernel_audio_distance,

@@ -4,7 +4,11 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from imagehear import compute, protocol, samples, scores
+from imagehear.metrics import compute
+
+from imagehear import protocol, scores
+
+from imagehear.metrics import samples
 
 PLAN = protocol.generation_plan()
 LABELS = [r.label for r in PLAN]

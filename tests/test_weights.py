@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from imagehear import weights
+from imagehear.models import weights
 from imagehear.errors import UsageError, WeightsError
 
 PAYLOAD = b"pretend checkpoint bytes " * 4000

@@ -2,7 +2,7 @@
 
 Pure parts (``limits``, ``validate``, ``consistency``, ``rules``, ``ranking``, ``table``,
 ``published``, ``store``, ``views``) need only pandas, numpy and scipy (rank groups use
-:mod:`imagehear.compare`); ``app`` imports gradio inside its functions; ``hub`` touches the
+:mod:`imagehear.report.compare`); ``app`` imports gradio inside its functions; ``hub`` touches the
 network only when ``IMAGEHEAR_RESULTS_REPO`` is set. Run it with
 ``image-hear leaderboard --results DIR``; docs/leaderboard.md has the rules.
 """

@@ -1,7 +1,7 @@
 """Do a file's numbers follow from its own per-sample values? (A hand-edited result does not.)
 
 Every results.json written by ``image-hear evaluate`` carries one value per clip for each
-per-sample metric (``per_sample``, :mod:`imagehear.samples`). The validator recomputes from
+per-sample metric (``per_sample``, :mod:`imagehear.metrics.samples`). The validator recomputes from
 them, exactly as evaluate computes them: each per-sample metric's headline (CS, accuracy,
 CLAP, KL) and its per-class values, the clip count, the per-class counts, and, for a run
 that says it is complete, the plan's use of every image. A file whose numbers disagree is
@@ -53,7 +53,7 @@ def _plan_usage() -> Counter:
 
 def check_consistency(data: dict) -> list[str]:
     """Reasons the headlines, per-class values and counts do not follow from ``per_sample``."""
-    from imagehear import samples
+    from imagehear.metrics import samples
 
     try:
         rows = samples.unpack(data.get("per_sample"))

@@ -3,7 +3,7 @@
 Rank groups: ranked rows sorted best first on the sort metric; the best row opens group 1;
 each next row joins the open group unless it is significantly worse than the group's first
 row, in which case it opens a new group whose rank is its position (competition ranking:
-1, 1, 3, ...). "Significantly" is the paired test of :func:`imagehear.compare.compare` on
+1, 1, 3, ...). "Significantly" is the paired test of :func:`imagehear.report.compare.compare` on
 the per-sample values both files carry (clips pair by manifest row); when that test cannot
 run (a file without per-sample values, a set-level metric), the 95 % CIs decide: rows whose
 intervals overlap share a group (conservative: overlap does not prove equality, but
@@ -23,7 +23,7 @@ from collections import Counter
 
 from imagehear.leaderboard.rules import has_reference_metrics, reference_set_key
 
-BETTER = ("A better", "B better")  # verdict words of imagehear.compare, A = the first file
+BETTER = ("A better", "B better")  # verdict words of imagehear.report.compare, A = the first file
 
 
 def main_reference_set(results) -> tuple[str, int] | None:
@@ -89,9 +89,9 @@ def rank_groups(rows: list[dict], column: str, results: dict, compare_fn=None) -
 
 
 def default_compare():
-    """``compare_fn(a, b, metric) -> verdict`` from :mod:`imagehear.compare`, or None if unavailable."""
+    """``compare_fn(a, b, metric) -> verdict`` from :mod:`imagehear.report.compare`, or None if unavailable."""
     try:
-        from imagehear.compare import compare
+        from imagehear.report.compare import compare
     except ImportError:
         return None
 

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from imagehear.leaderboard.consistency import unverifiable_reasons
 from imagehear.metrics import METRICS
-from imagehear.profiles import PROFILES
+from imagehear.protocol.profiles import PROFILES
 from imagehear.protocol import CLASS_NAMES, CLIPS_PER_CLASS, PROTOCOL_VERSION
-from imagehear.weights import REGISTRY
+from imagehear.models.weights import REGISTRY
 
 FULL_N_SAMPLES = CLIPS_PER_CLASS * len(CLASS_NAMES)
 DEFAULT_PROFILE = PROFILES["protocol-v1"].record()
@@ -104,7 +104,7 @@ def weights_reasons(environment: dict, needed: list[str], accepted: dict) -> lis
 def unranked_reasons(data: dict, accepted: dict) -> list[str]:
     """Every reason a valid result is not ranked; ``[]``: it is comparable and ranked.
 
-    ``accepted`` maps registry names to accepted SHA-256s (:func:`imagehear.weights.accepted_sha256`).
+    ``accepted`` maps registry names to accepted SHA-256s (:func:`imagehear.models.weights.accepted_sha256`).
     """
     reasons = [] if data.get("protocol") == PROTOCOL_VERSION else [f"protocol {data.get('protocol')!r}, not v1"]
     reasons += _coverage_reasons(data)

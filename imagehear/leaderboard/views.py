@@ -75,12 +75,12 @@ class Leaderboard:
     """The leaderboard over ``results_dir``: tables, model panels and submissions.
 
     ``accepted`` maps registry names to accepted weight hashes (default: the repository's
-    list, :func:`imagehear.weights.accepted_sha256`); ``compare_fn(a, b, metric)`` decides rank
-    groups (default: :mod:`imagehear.compare`, else the CIs).
+    list, :func:`imagehear.models.weights.accepted_sha256`); ``compare_fn(a, b, metric)`` decides rank
+    groups (default: :mod:`imagehear.report.compare`, else the CIs).
     """
 
     def __init__(self, results_dir, accepted=None, compare_fn="default", limiter: RateLimiter | None = None):
-        from imagehear.weights import accepted_sha256
+        from imagehear.models.weights import accepted_sha256
 
         self.folder = ResultsFolder(results_dir)
         self.accepted = accepted if accepted is not None else accepted_sha256()

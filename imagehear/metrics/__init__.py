@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 # What a metric's references are, and so how its inputs pair: the one vocabulary of the
 # pipeline (reference audio), the evaluate modules (what ``references`` holds), their Spaces
-# (how uploads pair, imagehear.pairing) and the cards. kind -> what ``references`` holds.
+# (how uploads pair, imagehear.metrics.pairing) and the cards. kind -> what ``references`` holds.
 REFERENCE_KINDS = {
     "none": "not used",
     "paired": "reference clips (file paths or 1-D arrays), one per prediction: each is paired with the "

@@ -1,7 +1,7 @@
 """One entry function per metric: gathered backbone outputs in, (results entry, per-sample columns) out.
 
 Each function is named after its :data:`imagehear.metrics.METRICS` key and only arranges
-arrays for :mod:`imagehear.compute` (which calls the pure maths in :mod:`imagehear.scores`);
+arrays for :mod:`imagehear.metrics.compute` (which calls the pure maths in :mod:`imagehear.scores`);
 no model is loaded here. The pipeline builds one :class:`MetricInputs` for a run and
 calls every requested metric on it.
 
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from imagehear.profiles import PROFILES, Profile
+from imagehear.protocol.profiles import PROFILES, Profile
 
 
 @dataclass
@@ -47,7 +47,7 @@ class MetricInputs:
 
 
 def _compute():
-    from imagehear import compute
+    from imagehear.metrics import compute
 
     return compute
 

@@ -40,7 +40,7 @@ _SPECS = (
         outputs=(_AUDIOSET, Output("embedding", (768,), description="mean of the cls and distillation tokens")),
         code_version=1, packages=("hear21passt",), license="Apache-2.0",
         paper="Koutini et al., Efficient Training of Audio Transformers with Patchout, Interspeech 2022",
-        loader="imagehear.backbones.passt", random_weights="imagehear.testing.passt"),
+        loader="imagehear.models.passt", random_weights="imagehear.testing.passt"),
     ModelSpec(
         name="panns", checkpoint="Cnn14_16k_mAP=0.438", kind="file", file_name="Cnn14_16k_mAP=0.438.pth",
         source="https://zenodo.org/record/3987831/files/Cnn14_16k_mAP%3D0.438.pth?download=1",
@@ -53,7 +53,7 @@ _SPECS = (
         code_version=1, packages=(), license="MIT",  # our own torch code computes the outputs
         paper="Kong et al., PANNs: Large-Scale Pretrained Audio Neural Networks for Audio Pattern Recognition, "
               "IEEE/ACM TASLP 2020",
-        loader="imagehear.backbones.panns", random_weights="imagehear.testing.panns"),
+        loader="imagehear.models.panns", random_weights="imagehear.testing.panns"),
     ModelSpec(
         name="wav2clip", checkpoint="Wav2CLIP", kind="file", file_name="Wav2CLIP.pt",
         source="https://github.com/descriptinc/lyrebird-wav2clip/releases/download/v0.1.0-alpha/Wav2CLIP.pt",
@@ -61,7 +61,7 @@ _SPECS = (
         outputs=(Output("embedding", (512,), description="MLP projection on, each clip normalised by itself"),),
         code_version=1, packages=("wav2clip",), license="MIT",
         paper="Wu et al., Wav2CLIP: Learning Robust Audio Representations from CLIP, ICASSP 2022",
-        loader="imagehear.backbones.wav2clip", random_weights="imagehear.testing.wav2clip"),
+        loader="imagehear.models.wav2clip", random_weights="imagehear.testing.wav2clip"),
     ModelSpec(
         name="vggish", checkpoint="vggish", kind="file", file_name="vggish-10086976.pth",
         source="https://github.com/harritaylor/torchvggish/releases/download/v0.1/vggish-10086976.pth",
@@ -70,7 +70,7 @@ _SPECS = (
                                                                "final ReLU removed"),),
         code_version=1, packages=("torchvggish",), license="Apache-2.0",
         paper="Hershey et al., CNN Architectures for Large-Scale Audio Classification, ICASSP 2017",
-        loader="imagehear.backbones.vggish", random_weights="imagehear.testing.vggish"),
+        loader="imagehear.models.vggish", random_weights="imagehear.testing.vggish"),
     ModelSpec(
         name="clip", checkpoint="openai/clip-vit-base-patch32", kind="hf", file_name="clip-vit-base-patch32",
         source="openai/clip-vit-base-patch32", revision="3d74acf9a28c67741b2f4f2ea7635f0aaf6f0268",
@@ -80,7 +80,7 @@ _SPECS = (
         outputs=(Output("image", (512,), input="image", description="image_embeds, not normalised"),),
         code_version=2, packages=("transformers", "Pillow"), license="MIT",  # v2: RGB after resize and crop
         paper="Radford et al., Learning Transferable Visual Models From Natural Language Supervision, ICML 2021",
-        loader="imagehear.backbones.clip", random_weights="imagehear.testing.clip"),
+        loader="imagehear.models.clip", random_weights="imagehear.testing.clip"),
     ModelSpec(
         name="clap", checkpoint="laion/clap-htsat-unfused", kind="hf", file_name="clap-htsat-unfused",
         source="laion/clap-htsat-unfused", revision="8fa0f1c6d0433df6e97c127f64b2a1d6c0dcda8a",
@@ -91,7 +91,7 @@ _SPECS = (
                  Output("text", (512,), input="text", description="text_projection, not normalised")),
         code_version=1, packages=("transformers",), license="Apache-2.0",
         paper="Wu et al., Large-scale Contrastive Language-Audio Pretraining, ICASSP 2023",
-        loader="imagehear.backbones.clap", random_weights="imagehear.testing.clap"),
+        loader="imagehear.models.clap", random_weights="imagehear.testing.clap"),
 )
 MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in _SPECS}
 BASE_PACKAGES = ("torch", "torchaudio")  # compute (and resample for) every model

@@ -4,7 +4,7 @@
 A spec is data only (no torch import): where the weights come from and how they are
 checked, what the model computes and at which rate, which code computes it, and where
 its loader and its random-weights factory live. Everything else reads the spec: weights
-resolution (:mod:`imagehear.weights`), the embedding cache key, the environment record,
+resolution (:mod:`imagehear.models.weights`), the embedding cache key, the environment record,
 the accepted-weights check, the metric registry's ``needs`` and the tests' random weights.
 
 >>> from imagehear.models import MODELS
@@ -54,7 +54,7 @@ class ModelSpec:
     ``kind`` is ``"file"`` (one upstream file at ``source``, a URL) or ``"hf"`` (a Hugging Face
     repo ``source`` pinned to ``revision``, of which only ``allow_patterns`` are fetched and
     kept as a ``save_pretrained`` folder named ``file_name``). ``sha256`` is the published
-    SHA-256 (for ``hf``: :func:`imagehear.weights.folder_sha256` of the pinned files); when
+    SHA-256 (for ``hf``: :func:`imagehear.models.weights.folder_sha256` of the pinned files); when
     known, downloads and cached copies that differ are refused. ``code_version`` is bumped
     with any change of the module that moves an output (it keys the embedding cache;
     tests/golden/). ``packages`` are the distributions whose code computes the outputs
@@ -123,7 +123,7 @@ class Backbone(Protocol):
 
     name: str
     sample_rate: int | None
-    weights: Any   # imagehear.weights.ResolvedWeights
+    weights: Any   # imagehear.models.weights.ResolvedWeights
     device: str
 
     def config(self) -> dict:

@@ -32,7 +32,7 @@ def stage(stage_dir, repo=None, source=None, cache_dir=None, namespace: str = NA
 
     ``source``/``cache_dir`` are the dataset export's (default: the pinned Im2Wav commit).
     """
-    from imagehear.dataset import export_hub_folder
+    from imagehear.io.dataset import export_hub_folder
     from imagehear.publish.dist import build_dist, check_changelog
     from imagehear.publish.push import plan
     from imagehear.publish.spaces import module_problems, stage_leaderboard, stage_metric_spaces, stage_results_repo

@@ -8,7 +8,7 @@ Printed beside each headline so that a reader sees how far a model is above chan
   mix) and of the run's own predictions shuffled across clips.
 
 The benchmark's facts (each class's AudioSet label set, the excluded labels) are
-arguments: :mod:`imagehear.compute` passes the protocol's, so this module stays pure maths.
+arguments: :mod:`imagehear.metrics.compute` passes the protocol's, so this module stays pure maths.
 """
 from __future__ import annotations
 

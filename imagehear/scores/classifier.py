@@ -2,7 +2,7 @@
 
 Accuracy follows the Im2Wav protocol: top-1 over the 527 AudioSet logits after removing
 the 33 excluded classes; a clip is correct iff that class is in its IMAGE HEAR class's
-AudioSet set. Those facts are arguments (:mod:`imagehear.compute` passes the protocol's),
+AudioSet set. Those facts are arguments (:mod:`imagehear.metrics.compute` passes the protocol's),
 so this module stays pure maths.
 """
 from __future__ import annotations
@@ -117,7 +117,7 @@ def classifier_accuracy(logits, labels, *, classes: dict, excluded) -> AccuracyR
 
     ``logits``: (N, C) with C = 527 for PaSST. ``labels``: the intended class name of each
     row. ``classes`` maps each class name to its AudioSet label indices (the protocol's:
-    ``imagehear.compute.AUDIOSET_SETS``). ``excluded``: AudioSet indices removed before
+    ``imagehear.metrics.compute.AUDIOSET_SETS``). ``excluded``: AudioSet indices removed before
     ranking (the protocol's 33: ``imagehear.protocol.EXCLUDED_AUDIOSET_INDICES``), so an
     excluded argmax falls through to the next allowed class.
 

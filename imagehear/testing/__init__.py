@@ -53,7 +53,7 @@ def make_weights_dir(weights_dir, backbones=tuple(MODELS), size: str = "tiny", s
     The folder gets a ``RANDOM_WEIGHTS`` marker: results scored with it record
     ``random_init: true`` for every checkpoint, and the leaderboard never ranks them.
     """
-    from imagehear.weights import RANDOM_MARKER
+    from imagehear.models.weights import RANDOM_MARKER
 
     weights_dir = Path(weights_dir)
     weights_dir.mkdir(parents=True, exist_ok=True)

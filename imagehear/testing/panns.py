@@ -59,7 +59,7 @@ def write_random_weights(weights_dir, size: str = "tiny", seed: int = 0) -> Path
     import numpy as np
     import torch
 
-    from imagehear.backbones.panns import build_net, to_upstream
+    from imagehear.models.panns import build_net, to_upstream
 
     check_size(size)
     torch.manual_seed(seed)

@@ -18,7 +18,7 @@ def write_random_weights(weights_dir, size: str = "tiny", seed: int = 0) -> Path
     """Save a randomly initialised PaSST under its upstream file name; returns the path."""
     import torch
 
-    from imagehear.backbones.passt import build_net
+    from imagehear.models.passt import build_net
 
     check_size(size)
     torch.manual_seed(seed)

@@ -13,9 +13,9 @@ import pytest
 import torch
 from transformers import ClapModel, ClapProcessor  # the reference: a hard dependency, never skipped
 
-from imagehear.audio import load_audio
-from imagehear.backbones import load_backbone
-from imagehear.backbones.clap import SAMPLE_RATE
+from imagehear.io.audio import load_audio
+from imagehear.models.backbone import load_backbone
+from imagehear.models.clap import SAMPLE_RATE
 from imagehear.errors import AudioError, WeightsError
 
 from tests.conftest import SHARED_AUDIO

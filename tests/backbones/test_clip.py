@@ -16,8 +16,9 @@ import torchvision.transforms as T  # a hard dependency (hear21passt -> timm -> 
 from PIL import Image
 from transformers import CLIPImageProcessor, CLIPModel  # the reference: a hard dependency, never skipped
 
-from imagehear.backbones import load_backbone
-from imagehear.backbones.clip import CLIP_MEAN, CLIP_STD, load_image, preprocess
+from imagehear.models.backbone import load_backbone
+from imagehear.io.images import load_image
+from imagehear.models.clip import CLIP_MEAN, CLIP_STD, preprocess
 from imagehear.errors import DataError
 
 from tests.conftest import SHARED_IMAGES

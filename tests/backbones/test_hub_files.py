@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from imagehear import weights
+from imagehear.models import weights
 
 
 def pinned_layout(saved, target, patterns):
@@ -32,8 +32,8 @@ def pinned_layout(saved, target, patterns):
 def test_allow_patterns_hold_everything_the_loader_reads(tmp_path, name):
     import importlib
 
-    from imagehear.backbones.clap import load_folder
-    from imagehear.backbones.clip import load_vision_model
+    from imagehear.models.clap import load_folder
+    from imagehear.models.clip import load_vision_model
 
     saved = importlib.import_module(f"imagehear.testing.{name}").write_random_weights(tmp_path / "saved")
     entry = weights.REGISTRY[name]

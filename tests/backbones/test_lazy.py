@@ -2,8 +2,8 @@
 import numpy as np
 import soundfile as sf
 
-from imagehear.backbones.lazy import lazy_backbone
-from imagehear.embed import as_items, extract
+from imagehear.embed.lazy import lazy_backbone
+from imagehear.embed.engine import as_items, extract
 
 
 def test_warm_cache_builds_no_model(weights_dir, tmp_path):

@@ -19,10 +19,11 @@ import zipfile
 import pytest
 import torch
 
-from imagehear.audio import load_audio
-from imagehear.backbones import load_backbone, panns
+from imagehear.io.audio import load_audio
+from imagehear.models import panns
+from imagehear.models.backbone import load_backbone
 from imagehear.errors import AudioError, WeightsError
-from imagehear.weights import REGISTRY
+from imagehear.models.weights import REGISTRY
 
 from ..conftest import SHARED_AUDIO
 from .conftest import synthetic_clip
@@ -182,7 +183,7 @@ def test_module_imports_without_torch():
     """Heavy imports stay inside functions (a fresh interpreter imports the module without torch)."""
     import subprocess
 
-    code = "import sys, imagehear.backbones.panns, imagehear.testing.panns; print('torch' in sys.modules)"
+    code = "import sys, imagehear.models.panns, imagehear.testing.panns; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

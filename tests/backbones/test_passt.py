@@ -14,10 +14,11 @@ import io
 import pytest
 import torch
 
-from imagehear.audio import load_audio
-from imagehear.backbones import passt, window_starts
+from imagehear.io.audio import load_audio
+from imagehear.models import passt
+from imagehear.models.backbone import window_starts
 from imagehear.errors import AudioError, WeightsError
-from imagehear.weights import REGISTRY
+from imagehear.models.weights import REGISTRY
 
 from ..conftest import SHARED_AUDIO
 from .conftest import synthetic_clip

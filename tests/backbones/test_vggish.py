@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 import torch
 
-from imagehear.audio import load_audio
-from imagehear.backbones import vggish
+from imagehear.io.audio import load_audio
+from imagehear.models import vggish
 from imagehear.errors import AudioError, WeightsError
-from imagehear.weights import REGISTRY
+from imagehear.models.weights import REGISTRY
 
 from ..conftest import SHARED_AUDIO
 from .conftest import synthetic_clip

@@ -15,8 +15,8 @@ import pytest
 import torch
 import wav2clip
 
-from imagehear.audio import load_audio
-from imagehear.backbones import load_backbone
+from imagehear.io.audio import load_audio
+from imagehear.models.backbone import load_backbone
 from imagehear.errors import AudioError, WeightsError
 from imagehear.testing.wav2clip import write_random_weights
 

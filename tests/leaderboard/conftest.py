@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from imagehear import samples
+from imagehear.metrics import samples
 from imagehear.metrics import METRICS
-from imagehear.profiles import PROFILES
+from imagehear.protocol.profiles import PROFILES
 from imagehear.protocol import CLASS_NAMES, generation_plan
-from imagehear.weights import REGISTRY
+from imagehear.models.weights import REGISTRY
 
 
 def per_sample_rows(n_samples: int, accuracy, clip_score, kl) -> list[dict]:

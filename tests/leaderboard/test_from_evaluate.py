@@ -14,7 +14,7 @@ from imagehear import protocol
 from imagehear.cli import main
 from imagehear.leaderboard.rules import unranked_reasons
 from imagehear.leaderboard.validate import parse_results
-from imagehear.weights import accepted_sha256
+from imagehear.models.weights import accepted_sha256
 
 RATE = 16000
 METRICS = "accuracy,clip_score,kl"
@@ -70,8 +70,8 @@ def test_evaluate_output_validates_and_random_weights_are_never_ranked(run):
 def test_reference_fingerprint_follows_content_not_location(run):
     """The fingerprint evaluate records: the same bytes under the same relative paths give the
     same set wherever the folder is; one changed file gives another."""
-    from imagehear.embed import as_items
-    from imagehear.suite import reference_fingerprint
+    from imagehear.embed.engine import as_items
+    from imagehear.evaluation.suite import reference_fingerprint
 
     score, ref, root = run
     recorded = score()["reference_set"]

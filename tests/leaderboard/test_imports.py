@@ -1,5 +1,5 @@
 """The leaderboard (and the Space) run without the model stack: importing every leaderboard
-module, reading a folder, ranking it (rank groups through imagehear.compare) and validating
+module, reading a folder, ranking it (rank groups through imagehear.report.compare) and validating
 an upload load no torch, torchaudio, transformers, datasets or gradio."""
 import json
 import subprocess

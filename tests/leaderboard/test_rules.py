@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from imagehear.leaderboard.rules import unranked_reasons
-from imagehear.profiles import profile
-from imagehear.weights import accepted_sha256
+from imagehear.protocol.profiles import profile
+from imagehear.models.weights import accepted_sha256
 
 
 def test_a_complete_default_run_with_accepted_weights_is_ranked(results_factory, accepted):

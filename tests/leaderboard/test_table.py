@@ -148,7 +148,7 @@ def test_model_view(results_folder, accepted):
 
 def test_rank_groups_use_the_paired_test_of_imagehear_compare(tmp_path, results_factory, write_results_file,
                                                                accepted):
-    """The default rank-group test is imagehear.compare on the per-sample values: two runs with the
+    """The default rank-group test is imagehear.report.compare on the per-sample values: two runs with the
     same per-clip accuracy cannot be told apart and share rank 1; a run 10 points lower is separated."""
     for name, acc in (("a-gen", 50.0), ("b-gen", 50.0), ("c-gen", 40.0)):
         write_results_file(tmp_path, results_factory(name=name, accuracy=acc), f"{name}.json")

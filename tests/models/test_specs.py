@@ -7,7 +7,11 @@ import json
 import numpy as np
 import pytest
 
-from imagehear import embed, environment, weights
+from imagehear.embed import engine as embed
+
+from imagehear.evaluation import environment
+
+from imagehear.models import weights
 from imagehear.metrics import METRICS
 from imagehear.models import MODELS, Backbone, code_packages, output_spec
 from imagehear.models.spec import FRAMES

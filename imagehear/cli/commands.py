@@ -1,0 +1,112 @@
+"""What each ``image-hear`` command does once its arguments are parsed and validated.
+
+Thin: each handler calls the library and prints. Errors travel as
+:class:`~imagehear.errors.ImageHearError` to :func:`imagehear.cli.main`, which prints one line
+and exits 2 for a usage mistake (:class:`~imagehear.errors.UsageError`) or 1 for bad data.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+from pathlib import Path
+
+from imagehear.errors import UsageError
+
+
+def plan(args) -> int:
+    from imagehear import protocol
+    from imagehear.protocol.plan import write_plan
+
+    manifest = Path(args.out) / "manifest.csv"
+    if manifest.exists() and not args.force:
+        raise UsageError(f"{manifest} already exists (perhaps edited); pass --force to overwrite it, "
+                         "or choose another --out")
+    path = write_plan(args.out, per_class=args.per_class)
+    print(f"wrote {path} ({args.per_class * len(protocol.CLASS_NAMES)} clips, "
+          f"{len(protocol.CLASS_NAMES)} classes x {args.per_class})")
+    return 0
+
+
+def check(args) -> int:
+    from imagehear.evaluation.check import check_generated
+
+    report = check_generated(args.generated_dir, min_seconds=args.min_seconds)
+    print(json.dumps(report.to_dict(), indent=1) if args.json else report.text())
+    return 0 if report.ok else 1
+
+
+def dataset(args) -> int:
+    from imagehear.io.dataset import export_hub_folder
+
+    out = export_hub_folder(args.out, source=args.source, cache_dir=args.cache_dir)
+    print(f"wrote the Hub form of IMAGE HEAR to {out}; load it with datasets.load_dataset({str(out)!r})")
+    return 0
+
+
+def evaluate(args) -> int:
+    from imagehear.evaluation.arguments import available_device
+    from imagehear.report.outputs import write_run
+    from imagehear.protocol.profiles import profile
+    from imagehear.report.summary import markdown_summary
+    from imagehear.evaluation.suite import Options, evaluate_generated
+
+    available_device(args.device)  # before any work: --device cuda on a machine without one
+    options = Options(weights_dir=args.weights_dir, device=args.device, batch_size=args.batch_size,
+                      cache_dir=args.cache_dir, source=args.source, pad_to_10s=args.pad_to_10s, seed=args.seed,
+                      precision=args.precision, model={"name": args.model_name, "paper": args.paper,
+                                                       "code": args.code},
+                      profile=profile(args.compat, args.audio_length), video_frames=args.frames)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ours are printed below, one line each, from results["warnings"]
+        results, per_sample = evaluate_generated(args.generated_dir, args.reference_dir, args.metrics,
+                                                 skip_invalid=args.skip_invalid, options=options)
+    if not options.shard.is_main:  # under accelerate launch, one process reports
+        return 0
+    # our own warnings (few samples for FD, random weights, ...): in the results, and on the terminal
+    for note in results["warnings"]:
+        print(f"image-hear evaluate: warning: {note}", file=sys.stderr)
+    out = Path(args.out) if args.out else Path(args.generated_dir) / "results.json"
+    written = write_run(results, per_sample, out)
+    print(markdown_summary(results))
+    print(f"\nwrote {written[0]}, {written[1]} and {len(written) - 2} plot(s) named {out.stem}.*.png")
+    failed = [name for name, entry in results["metrics"].items() if "error" in entry]
+    for name in failed:
+        print(f"image-hear evaluate: error: {name} failed: {results['metrics'][name]['error']} "
+              "(the other metrics are in the results file)", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def compare(args) -> int:
+    """Exit 0 with the comparison; 1 (one line) when the files cannot be compared."""
+    from imagehear.report import compare as comparing
+
+    a, b = comparing.load_results(args.a), comparing.load_results(args.b)
+    embeddings = None
+    if args.reference_dir:
+        from imagehear.evaluation.arguments import available_device
+        from imagehear.evaluation.pipeline import Options
+
+        available_device(args.device)
+        dirs = args.generated or [Path(args.a).parent, Path(args.b).parent]
+        options = Options(weights_dir=args.weights_dir, device=args.device, cache_dir=args.cache_dir, progress=False)
+        embeddings = comparing.both_embeddings(a, b, dirs, args.reference_dir, options, args.metrics)
+    result = comparing.compare(a, b, metrics=list(args.metrics) if args.metrics else None, seed=args.seed,
+                               n_resamples=args.n_resamples, embeddings=embeddings)
+    print(json.dumps(result, indent=1) if args.json else comparing.text(result))
+    return 0
+
+
+def leaderboard(args) -> int:
+    from imagehear.leaderboard.app import launch
+
+    launch(results_dir=args.results, port=args.port, host=args.host)
+    return 0
+
+
+def publish(args) -> int:
+    from imagehear.publish.command import publish as run_publish
+
+    print(run_publish(args.stage, push=args.push, token=args.token, dry_run=args.dry_run, source=args.source,
+                      cache_dir=args.cache_dir, namespace=args.namespace, repo=args.repo))
+    return 0

@@ -1,0 +1,1 @@
+"""Embeddings: the batched, cached extraction engine, lazy models, sharding, video-frame conditioning."""

@@ -1,0 +1,156 @@
+"""Validators for every user-given value: one rule for the CLI and the Python API.
+
+Each validator returns the cleaned value or raises :class:`~imagehear.errors.UsageError`
+with one line that says what was expected. The CLI uses them as argparse ``type=`` (argparse
+prefixes the flag: ``argument --device: ...``); the library calls them with the parameter
+name (``device='tpu': ...``). Nothing here imports torch, except :func:`available_device`
+(from :mod:`imagehear.models.devices`), which asks torch whether the accelerator exists.
+
+>>> device("cuda:1"), positive_int("3"), metric_list("kl, fad")
+('cuda:1', 3, ('kl', 'fad'))
+>>> device("tpu")
+Traceback (most recent call last):
+imagehear.errors.UsageError: 'tpu' is not a device: use cpu, cuda, cuda:N, mps or auto
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from imagehear.errors import UsageError
+from imagehear.models.devices import DEVICE_FORMS, available_device, device  # noqa: F401 (validators)
+
+def positive_int(value) -> int:
+    """An integer ≥ 1 (clips per class, batch size, resamples)."""
+    number = _integer(value)
+    if number < 1:
+        raise UsageError(f"must be an integer >= 1, got {value!r}")
+    return number
+
+
+def seed(value) -> int:
+    """A bootstrap seed: an integer in 0 .. 2**32 - 1 (numpy's range)."""
+    number = _integer(value)
+    if not 0 <= number < 2 ** 32:
+        raise UsageError(f"must be an integer in 0..4294967295, got {value!r}")
+    return number
+
+
+def port(value) -> int:
+    number = _integer(value)
+    if not 1 <= number <= 65535:
+        raise UsageError(f"must be a TCP port in 1..65535, got {value!r}")
+    return number
+
+
+def positive_seconds(value) -> float:
+    """A duration in seconds, finite and > 0."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise UsageError(f"must be a number of seconds, got {value!r}") from None
+    if not number > 0 or number == float("inf"):
+        raise UsageError(f"must be a finite number of seconds > 0, got {value!r}")
+    return number
+
+
+def metric_list(value) -> tuple[str, ...]:
+    """Comma-separated registry names (or a sequence of them), each known, none twice."""
+    from imagehear.metrics import METRICS
+
+    names = [n.strip() for n in value.split(",")] if isinstance(value, str) else [str(n).strip() for n in value]
+    names = [n for n in names if n]
+    if not names:
+        raise UsageError(f"names no metric; choose from {', '.join(METRICS)}")
+    unknown = [n for n in names if n not in METRICS]
+    if unknown:
+        raise UsageError(f"unknown metric(s) {', '.join(map(repr, unknown))}; choose from {', '.join(METRICS)}")
+    return tuple(dict.fromkeys(names))
+
+
+def existing_dir(value) -> Path:
+    """A folder that exists (a file or a missing path is refused, naming it)."""
+    path = Path(value).expanduser()
+    if not path.exists():
+        raise UsageError(f"{value}: no such folder")
+    if not path.is_dir():
+        raise UsageError(f"{value}: is a file, not a folder")
+    return path
+
+
+def existing_file(value) -> Path:
+    path = Path(value).expanduser()
+    if not path.exists():
+        raise UsageError(f"{value}: no such file")
+    if path.is_dir():
+        raise UsageError(f"{value}: is a folder, not a file")
+    return path
+
+
+def writable_dir(value) -> Path:
+    """A folder we may create or write into (a path under a file, or an existing file, is refused)."""
+    path = Path(value).expanduser()
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{value}: is a file, not a folder")
+    parent = next((p for p in (path, *path.parents) if p.exists()), Path("."))
+    if not parent.is_dir():
+        raise UsageError(f"{value}: {parent} is a file, so the folder cannot be created")
+    return path
+
+
+def results_path(value) -> Path:
+    """A results file to write: ends in .json, its folder creatable."""
+    path = Path(value).expanduser()
+    if path.suffix.lower() != ".json":
+        raise UsageError(f"{value}: a results file must end in .json (e.g. runs/my_model/results.json)")
+    if path.is_dir():
+        raise UsageError(f"{value}: is a folder; name a .json file")
+    writable_dir(path.parent)
+    return path
+
+
+def image_source(value) -> str:
+    """The image source: an http(s)/file URL, or a folder that exists."""
+    from imagehear.io.download import is_url
+
+    text = str(value).strip()
+    if is_url(text):
+        return text
+    if "://" in text:
+        raise UsageError(f"{text[:60]!r}: only http(s):// and file:// URLs, or a local folder")
+    return str(existing_dir(text))
+
+
+def url(value) -> str:
+    """A paper or code link: http(s)://..."""
+    text = str(value).strip()
+    if not re.match(r"^https?://\S+$", text):
+        raise UsageError(f"{text[:60]!r} is not an http(s) URL (e.g. https://arxiv.org/abs/2211.03089)")
+    return text
+
+
+def text(value, max_length: int = 200) -> str:
+    """A one-line, non-empty name (model name, host, namespace)."""
+    out = str(value).strip()
+    if not out or len(out) > max_length or any(c in out for c in "\r\n\0"):
+        raise UsageError(f"must be one line of 1..{max_length} characters, got {str(value)[:40]!r}")
+    return out
+
+
+def _integer(value) -> int:
+    if isinstance(value, bool):
+        raise UsageError(f"must be an integer, got {value!r}")
+    try:
+        number = int(str(value).strip()) if not isinstance(value, int) else value
+    except ValueError:
+        raise UsageError(f"must be an integer, got {value!r}") from None
+    return number
+
+
+def named(name: str, check, value):
+    """``check(value)``, its error prefixed with the parameter: ``batch_size=0: must be ...``."""
+    try:
+        return check(value)
+    except UsageError as exc:
+        raise UsageError(f"{name}={value!r}: {exc}" if not str(exc).startswith(str(value)) else
+                         f"{name}: {exc}") from None

@@ -1,0 +1,1 @@
+"""Files in: audio (read, mono, resample, validate), images, downloads, the dataset, pairing, atomic writes."""

@@ -1,0 +1,73 @@
+"""Backbones: one module per model, each with the same small surface.
+
+Each model is one spec in :data:`imagehear.models.MODELS` (source, checksum, sample rate,
+outputs with their shapes, code version, packages, licence, loader, random weights) and
+one module here whose ``load(weights_dir=None, device="cpu", **options)`` returns a
+:class:`imagehear.models.Backbone`: ``name``, ``sample_rate``, ``weights`` (a
+:class:`imagehear.models.weights.ResolvedWeights`), ``device``, ``config()`` (every setting that
+changes the outputs: it keys the embedding cache and goes into result files); audio models
+are called on a float32 (B, T) tensor of equal-length mono clips at ``sample_rate`` and
+return the spec's audio outputs as tensors with leading dimension B; image models have
+``embed_images(list of PIL images)``, text models ``embed_text(list of str)``.
+
+A change to a module that moves an output goes with a bump of its spec's ``code_version``:
+tests/test_cache_golden.py fails until it is bumped and the golden file regenerated
+(``python -m tests.regen_golden``).
+
+Backbones know nothing about metrics; heavy imports stay inside the modules.
+"""
+from __future__ import annotations
+
+from imagehear.models import MODELS
+
+BACKBONES = tuple(MODELS)
+
+
+def load_backbone(name: str, weights_dir=None, device: str = "cpu", **options):
+    """Load model ``name`` (a key of :data:`imagehear.models.MODELS`) through its spec's loader."""
+    if name not in MODELS:
+        raise ValueError(f"unknown backbone {name!r}; known: {', '.join(MODELS)}")
+    return MODELS[name].load(weights_dir=weights_dir, device=device, **options)
+
+
+def resolve_device(device: str = "auto") -> str:
+    """``auto`` → cuda if available, then mps, else cpu; a device this machine lacks is a UsageError."""
+    from imagehear.models.devices import available_device
+
+    return available_device(device)
+
+
+def check_batch(batch, backbone: str, sample_rate: int, min_samples: int = 1, need: str = ""):
+    """A float32 (B, T) tensor of finite, equal-length mono clips, at least ``min_samples`` long.
+
+    >>> check_batch([[0.0, 0.1]], "demo", 16000).shape
+    torch.Size([1, 2])
+    """
+    import torch
+
+    from imagehear.errors import AudioError
+
+    batch = torch.as_tensor(batch, dtype=torch.float32)
+    if batch.ndim != 2 or batch.shape[0] == 0:
+        raise AudioError(f"{backbone}: expected a (batch, samples) tensor of mono clips, got shape "
+                         f"{tuple(batch.shape)}; mix channels to mono and stack equal-length clips")
+    if batch.shape[1] < max(min_samples, 1):
+        raise AudioError(f"{backbone}: clips of {batch.shape[1]} samples ({batch.shape[1] / sample_rate:.3f} s at "
+                         f"{sample_rate} Hz) are too short; it needs at least {min_samples} samples"
+                         f"{need}: generate longer clips")
+    if not torch.isfinite(batch).all():
+        raise AudioError(f"{backbone}: the batch contains NaN or Inf samples; regenerate those clips")
+    return batch
+
+
+def window_starts(n_samples: int, window: int, hop: int) -> list[int]:
+    """Start samples of the windows covering a clip of ``n_samples``: one window when it fits,
+    else windows every ``hop`` while one still ends before the clip does, plus one aligned to
+    its end (no audio dropped). PaSST and CLAP cut long clips this way.
+
+    >>> window_starts(13, 10, 5), window_starts(20, 10, 5), window_starts(4, 10, 5)
+    ([0, 3], [0, 5, 10], [0])
+    """
+    if n_samples <= window:
+        return [0]
+    return list(range(0, n_samples - window, hop)) + [n_samples - window]

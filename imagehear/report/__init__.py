@@ -1,0 +1,1 @@
+"""Reporting results: summary, per-sample files, plots, comparisons of two runs, formatting."""

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from imagehear.evaluation import pipeline
 from imagehear import metrics as registry
-from imagehear.io.clips import Clips
 from imagehear.errors import ImageHearError
+from imagehear.evaluation import pipeline
+from imagehear.io.clips import Clips
 
 
 def _options(weights_dir=None, device="auto", batch_size=None, cache_dir=None, seed=0, precision="fp32",

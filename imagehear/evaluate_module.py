@@ -23,7 +23,6 @@ False
 """
 from __future__ import annotations
 
-
 import datasets
 import evaluate
 

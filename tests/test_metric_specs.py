@@ -10,7 +10,7 @@ from imagehear.metrics import METRICS, REFERENCE_KINDS
 
 def test_every_spec_speaks_the_one_vocabulary():
     from imagehear import evaluate_module, metric_app
-    from imagehear.io import pairing
+    from imagehear.metrics import pairing
 
     assert {s.references for s in METRICS.values()} == set(REFERENCE_KINDS)  # every kind is used
     assert set(evaluate_module._EXAMPLES) == set(REFERENCE_KINDS)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from imagehear.evaluation import arguments
 from imagehear.errors import ImageHearError, UsageError
+from imagehear.evaluation import arguments
+from imagehear.models.devices import PRECISIONS
 
 ISSUES_URL = "https://github.com/imagehear/image-hear/issues"
 ENVIRONMENT = """environment variables:
@@ -96,7 +97,7 @@ def _add_evaluate(sub, defaults) -> None:
                    "of N equal segments, frame index floor((k + 1/2) * M / N) of M; 'all': every frame "
                    "(frames folders are always used whole)")
     p.add_argument("--seed", type=SEED, default=0, help="bootstrap seed (default 0)")
-    p.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "fp16"],
+    p.add_argument("--precision", default="fp32", choices=PRECISIONS,
                    help="inference precision (reduced precision is opt-in and never ranked)")
     p.add_argument("--paper", type=URL, help="paper URL recorded with the model")
     p.add_argument("--code", type=URL, help="code URL recorded with the model")

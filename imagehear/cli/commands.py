@@ -46,10 +46,10 @@ def dataset(args) -> int:
 
 def evaluate(args) -> int:
     from imagehear.evaluation.arguments import available_device
-    from imagehear.report.outputs import write_run
-    from imagehear.protocol.profiles import profile
-    from imagehear.report.summary import markdown_summary
     from imagehear.evaluation.suite import Options, evaluate_generated
+    from imagehear.protocol.profiles import profile
+    from imagehear.report.outputs import write_run
+    from imagehear.report.summary import markdown_summary
 
     available_device(args.device)  # before any work: --device cuda on a machine without one
     options = Options(weights_dir=args.weights_dir, device=args.device, batch_size=args.batch_size,

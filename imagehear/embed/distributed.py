@@ -37,9 +37,8 @@ def current_shard(device: str = "auto") -> Shard:
     """This process's shard; initialises accelerate's process group when launched."""
     if launched_world_size() <= 1:
         return Shard()
-    from accelerate import PartialState
-
     import torch
+    from accelerate import PartialState
 
     state = PartialState(cpu=device == "cpu" or not torch.cuda.is_available())
     return Shard(state.process_index, state.num_processes, state.wait_for_everyone, str(state.device))

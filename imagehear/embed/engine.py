@@ -26,9 +26,9 @@ import numpy as np
 from imagehear.io.atomic import atomic_write
 from imagehear.io.audio import RESAMPLER
 from imagehear.io.clips import AudioItem, as_items  # noqa: F401 (re-exported: the engine's inputs)
+from imagehear.models.devices import PRECISIONS
 
 CACHE_VERSION = 2  # bump when this engine changes outputs (each model spec has its own code_version)
-PRECISIONS = ("fp32", "bf16", "fp16")
 
 
 def default_cache_dir() -> Path:

@@ -68,8 +68,8 @@ class LazyBackbone:
 def lazy_backbone(name: str, weights_dir=None, device: str = "auto", cache_dir=None, **options) -> LazyBackbone:
     """A :class:`LazyBackbone` on ``device`` (``auto`` resolved) remembering its config in the
     embedding cache (``cache_dir``; None: the default one; False: none)."""
-    from imagehear.models.backbone import resolve_device
     from imagehear.embed.engine import default_cache_dir
+    from imagehear.models.backbone import resolve_device
 
     cache = None if cache_dir is False else (cache_dir or default_cache_dir())
     return LazyBackbone(name, weights_dir, resolve_device(device), cache, **options)

@@ -20,6 +20,7 @@ from pathlib import Path
 from imagehear.errors import UsageError
 from imagehear.models.devices import DEVICE_FORMS, available_device, device  # noqa: F401 (validators)
 
+
 def positive_int(value) -> int:
     """An integer ≥ 1 (clips per class, batch size, resamples)."""
     number = _integer(value)

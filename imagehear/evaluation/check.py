@@ -27,11 +27,10 @@ from pathlib import Path
 import numpy as np
 
 from imagehear import protocol
-from imagehear.io.audio import read_audio
-from imagehear.errors import AudioError
 from imagehear.embed.frames import inspect_row
+from imagehear.errors import AudioError
+from imagehear.io.audio import AUDIO_SUFFIXES, read_audio
 
-AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif"}
 ERROR_KINDS = ("missing", "unreadable", "non_finite", "empty", "too_short",
                "missing_video", "unreadable_video", "missing_frames", "unreadable_frames")
 FLAGGED_KINDS = ("silent", "clipped")  # warnings about clips that are scored as they are

@@ -21,9 +21,10 @@ from pathlib import Path
 import numpy as np
 
 from imagehear import metrics as registry
-from imagehear.io.clips import Clips, same_length
-from imagehear.errors import ImageHearError
 from imagehear.embed.frames import DEFAULT_FRAMES
+from imagehear.errors import ImageHearError
+from imagehear.io.clips import Clips, same_length
+from imagehear.models.devices import PRECISIONS
 from imagehear.protocol.profiles import PROFILES, Profile
 
 __all__ = ["Backbones", "Clips", "Options", "gather", "prepared", "run", "score", "select_metrics"]
@@ -47,14 +48,14 @@ class Options:
 
     def __post_init__(self):
         """Every value checked once, here, for the CLI and the Python API alike (one-line UsageError)."""
-        from imagehear.evaluation import arguments as check
         from imagehear.errors import UsageError
+        from imagehear.evaluation import arguments as check
 
         self.device = check.named("device", check.device, self.device)
         if self.batch_size is not None:
             self.batch_size = check.named("batch_size", check.positive_int, self.batch_size)
         self.seed = check.named("seed", check.seed, self.seed)
-        if self.precision not in ("fp32", "bf16", "fp16"):
+        if self.precision not in PRECISIONS:
             raise UsageError(f"precision={self.precision!r}: use fp32, bf16 or fp16")
         if self.weights_dir is not None:
             self.weights_dir = str(check.named("weights_dir", check.existing_dir, self.weights_dir))
@@ -190,8 +191,8 @@ def select_metrics(requested, has_reference: bool) -> list[str]:
     """Metric names from a comma-separated string or list; default: the registry's default set."""
     if requested is None:
         return [m for m in registry.DEFAULT_METRICS if has_reference or not registry.METRICS[m].needs_reference]
-    from imagehear.evaluation.arguments import metric_list, named
     from imagehear.errors import UsageError
+    from imagehear.evaluation.arguments import metric_list, named
 
     names = list(named("metrics", metric_list, requested))
     needs = [m for m in names if registry.METRICS[m].needs_reference]
@@ -226,8 +227,8 @@ def image_embeddings(images, backbone, options: Options) -> np.ndarray | list:
 
 def class_text_embeddings(backbone, options: Options) -> np.ndarray:
     """CLAP text embedding of each class prompt, in CLASS_NAMES order (cached)."""
-    from imagehear.metrics.compute import clap_prompts
     from imagehear.embed.engine import extract_keyed, text_hash
+    from imagehear.metrics.compute import clap_prompts
 
     prompts = clap_prompts()
     out = extract_keyed(backbone, {text_hash(p): p for p in prompts}, backbone.embed_text,

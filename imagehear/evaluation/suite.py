@@ -20,18 +20,16 @@ import warnings
 from dataclasses import replace
 from pathlib import Path
 
+from imagehear import metrics as registry
+from imagehear import protocol
+from imagehear.errors import ImageHearError, ManifestError, UsageError
+from imagehear.evaluation import pipeline
+from imagehear.evaluation.pipeline import Options
+from imagehear.io.audio import AUDIO_SUFFIXES
+from imagehear.io.clips import Clips, as_items
 from imagehear.metrics import compute
 
-from imagehear.evaluation import pipeline
-
-from imagehear import protocol
-from imagehear import metrics as registry
-from imagehear.io.clips import Clips, as_items
-from imagehear.errors import ImageHearError, ManifestError, UsageError
-from imagehear.evaluation.pipeline import Options
-
 __all__ = ["Clips", "Options", "evaluate", "evaluate_generated", "folder_clips", "pair_reference"]
-AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif")
 
 
 class LabelWarning(UserWarning):
@@ -188,8 +186,8 @@ def add_reference(clips: Clips, paired, reference_dir) -> None:
 def conditioning_images(folder: Path, rows, options: Options) -> list:
     """Each row's conditioning: its IMAGE HEAR image (fetched once, checked), else its video or
     frames folder (:func:`imagehear.embed.frames.conditioning`; these fetch nothing)."""
-    from imagehear.io.dataset import fetch_images
     from imagehear.embed.frames import conditioning
+    from imagehear.io.dataset import fetch_images
 
     listed = sorted({r.image for r in rows if r.image})
     images = fetch_images(options.source, files=listed) if listed else {}

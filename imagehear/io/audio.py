@@ -19,6 +19,7 @@ import numpy as np
 from imagehear.errors import AudioError
 
 # torchaudio.functional.resample defaults (the av-benchmark / audioldm_eval convention).
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif")  # what a folder scan counts as audio
 RESAMPLER = {
     "function": "torchaudio.functional.resample",
     "resampling_method": "sinc_interp_hann",

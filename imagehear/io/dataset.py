@@ -22,8 +22,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from imagehear import protocol
-from imagehear.io.download import fetch, is_url
 from imagehear.errors import DataError
+from imagehear.io.download import fetch, is_url
 
 DEFAULT_SOURCE = ("https://raw.githubusercontent.com/{repo}/{commit}/{folder}/"
                   .format(**protocol.SOURCE))

@@ -13,8 +13,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from imagehear.io.atomic import atomic_write
 from imagehear.errors import DataError
+from imagehear.io.atomic import atomic_write
 
 CHUNK = 1 << 20
 

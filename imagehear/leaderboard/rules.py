@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from imagehear.leaderboard.consistency import unverifiable_reasons
 from imagehear.metrics import METRICS
-from imagehear.protocol.profiles import PROFILES
-from imagehear.protocol import CLASS_NAMES, CLIPS_PER_CLASS, PROTOCOL_VERSION
 from imagehear.models.weights import REGISTRY
+from imagehear.protocol import CLASS_NAMES, CLIPS_PER_CLASS, PROTOCOL_VERSION
+from imagehear.protocol.profiles import PROFILES
 
 FULL_N_SAMPLES = CLIPS_PER_CLASS * len(CLASS_NAMES)
 DEFAULT_PROFILE = PROFILES["protocol-v1"].record()

@@ -17,8 +17,10 @@ from imagehear.leaderboard import ranking
 from imagehear.leaderboard.limits import MAX_FILE_BYTES, read_capped
 from imagehear.leaderboard.rules import unranked_reasons
 from imagehear.leaderboard.store import ResultsFolder, canonical_digest, save_submission
-from imagehear.leaderboard.table import (DEFAULT_SORT, METRIC_COLUMNS, REFERENCE_COLUMNS, Result, build_tables,
-                                         per_class_frame, ranked_row, reference_label, sort_rows)
+from imagehear.leaderboard.table import (
+    DEFAULT_SORT, METRIC_COLUMNS, REFERENCE_COLUMNS, Result, build_tables, per_class_frame, ranked_row, reference_label,
+    sort_rows
+)
 from imagehear.leaderboard.validate import parse_results
 
 

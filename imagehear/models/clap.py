@@ -18,9 +18,9 @@ rule the PaSST backbone uses), and its embedding is the mean of its windows' emb
 """
 from __future__ import annotations
 
-from imagehear.models.backbone import check_batch, window_starts
 from imagehear.errors import WeightsError
 from imagehear.models import MODELS
+from imagehear.models.backbone import check_batch, window_starts
 from imagehear.models.weights import resolve
 
 SPEC = MODELS["clap"]  # source, checksum, rate, outputs, code version: imagehear/models

@@ -13,7 +13,6 @@ torch.Size([3, 224, 224])
 """
 from __future__ import annotations
 
-
 import numpy as np
 
 from imagehear.errors import DataError, WeightsError

@@ -11,6 +11,7 @@ import re
 
 from imagehear.errors import UsageError
 
+PRECISIONS = ("fp32", "bf16", "fp16")  # fp32, or autocast to bf16 / fp16 (opt-in)
 DEVICE_FORMS = "cpu, cuda, cuda:N, mps or auto"
 _DEVICE = re.compile(r"^(auto|(cpu|mps|cuda)(:\d+)?)$")
 

@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import functools
 
-from imagehear.models.backbone import check_batch
 from imagehear.errors import WeightsError
 from imagehear.models import MODELS
+from imagehear.models.backbone import check_batch
 
 CHECKPOINT = "Cnn14_16k_mAP=0.438"
 SPEC = MODELS["panns"]  # source, checksum, rate, outputs, code version: imagehear/models

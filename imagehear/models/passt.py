@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import warnings
 
-from imagehear.models.backbone import check_batch, window_starts
 from imagehear.errors import ImageHearError, WeightsError
 from imagehear.models import MODELS
+from imagehear.models.backbone import check_batch, window_starts
 
 ARCH = "passt_s_swa_p16_128_ap476"
 SPEC = MODELS["passt"]  # source, checksum, rate, outputs, code version: imagehear/models

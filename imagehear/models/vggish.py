@@ -20,9 +20,9 @@ shorter clips raise :class:`imagehear.errors.AudioError` rather than give zero f
 """
 from __future__ import annotations
 
-from imagehear.models.backbone import check_batch
 from imagehear.errors import WeightsError
 from imagehear.models import MODELS
+from imagehear.models.backbone import check_batch
 
 SPEC = MODELS["vggish"]  # source, checksum, rate, outputs, code version: imagehear/models
 SAMPLE_RATE = SPEC.sample_rate

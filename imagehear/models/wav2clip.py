@@ -11,9 +11,9 @@ the per-clip result. The weights still load through wav2clip's own ``ResNetExtra
 """
 from __future__ import annotations
 
-from imagehear.models.backbone import check_batch
 from imagehear.errors import WeightsError
 from imagehear.models import MODELS
+from imagehear.models.backbone import check_batch
 from imagehear.models.weights import resolve
 
 SPEC = MODELS["wav2clip"]  # source, checksum, rate, outputs, code version: imagehear/models

@@ -32,8 +32,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from imagehear.io.download import fetch, is_offline, remembered_sha256
 from imagehear.errors import UsageError, WeightsError
+from imagehear.io.download import fetch, is_offline, remembered_sha256
 from imagehear.models import MODELS, ModelSpec
 
 

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from imagehear.publish.layout import (NAMESPACE, PublishError, Upload, files_under, folder_of, human_size,
-                                      repo_ids)
+from imagehear.publish.layout import NAMESPACE, PublishError, Upload, files_under, folder_of, human_size, repo_ids
 
 RESULTS_VARIABLE = "IMAGEHEAR_RESULTS_REPO"
 

@@ -21,14 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from imagehear.metrics import compute
-
-from imagehear.metrics import samples
-
 from imagehear import scores
 from imagehear.errors import ImageHearError
+from imagehear.metrics import METRICS, compute, samples
 from imagehear.report.formatting import escape, num
-from imagehear.metrics import METRICS
 
 A_BETTER, B_BETTER, TIE = "A better", "B better", "not distinguishable at 95 %"
 MAX_RESULTS_BYTES = 50_000_000
@@ -208,10 +204,10 @@ def gather_embeddings(results: dict, generated_dir, reference_dir, names, option
     from dataclasses import replace
     from types import SimpleNamespace
 
-    from imagehear.evaluation import pipeline
     from imagehear.embed.engine import as_items
-    from imagehear.protocol.profiles import Profile
+    from imagehear.evaluation import pipeline
     from imagehear.evaluation.suite import pair_reference
+    from imagehear.protocol.profiles import Profile
 
     rows = samples.unpack(results.get("per_sample"))
     folder = Path(generated_dir)

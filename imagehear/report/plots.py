@@ -16,10 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from imagehear.metrics import samples
-
 from imagehear import scores
-from imagehear.metrics import METRICS
+from imagehear.metrics import METRICS, samples
 
 MAX_PLOT_CLASSES = 400  # a video set's own labels (VGGSound: 309) still plot; one label per clip would not
 PLOT_RESAMPLES = 1000

@@ -16,8 +16,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from imagehear.report.formatting import escape, num
 from imagehear.metrics import METRICS, PER_SAMPLE_TYPES, per_sample_columns
+from imagehear.report.formatting import escape, num
 
 PER_SAMPLE_COLUMNS = per_sample_columns()
 MAX_SKIPPED_LINES = 10

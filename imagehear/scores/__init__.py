@@ -12,22 +12,22 @@ object; evaluate modules, the suite and the CLI only call these.
 """
 from imagehear.scores.bootstrap import (
     CLUSTER_METHOD, ClusterDesign, bootstrap_ci, cluster_bootstrap_ci, interval, reference_seed, stratified_means,
-    two_sided_p,
+    two_sided_p
 )
 from imagehear.scores.chance import (
-    mismatched_clap_score, mismatched_clip_score, prior_guess_accuracy, shuffled_accuracy,
+    mismatched_clap_score, mismatched_clip_score, prior_guess_accuracy, shuffled_accuracy
 )
 from imagehear.scores.classifier import (
-    KL_DIRECTIONS, KL_EPS, OTHER, AccuracyResult, KLResult, classifier_accuracy, kl_divergence,
+    KL_DIRECTIONS, KL_EPS, OTHER, AccuracyResult, KLResult, classifier_accuracy, kl_divergence
 )
 from imagehear.scores.frechet import (
-    FewSamplesWarning, GaussianStats, frechet_distance, frechet_distance_from_embeddings,
-    covariance_rank, frechet_distance_from_stats, trace_sqrt_product, weighted_frechet_distance, weighted_moments,
+    FewSamplesWarning, GaussianStats, covariance_rank, frechet_distance, frechet_distance_from_embeddings,
+    frechet_distance_from_stats, trace_sqrt_product, weighted_frechet_distance, weighted_moments
 )
 from imagehear.scores.inception import IS_SEED, IS_SPLITS, InceptionScoreResult, inception_score
 from imagehear.scores.kernel import (
     BANDWIDTH_MAX_ROWS, BANDWIDTH_SEED, KAD_SCALE, KADResult, kernel_audio_distance, kernel_audio_distance_resampled,
-    median_pairwise_distance,
+    median_pairwise_distance
 )
 from imagehear.scores.paired import Difference, paired_difference, resampled_pair_difference
 from imagehear.scores.similarity import SimilarityResult, clap_score, clip_score, clip_score_frames, per_class_mean

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from imagehear.scores.bootstrap import (
-    ClusterDesign, check_resampling, interval, reference_seed, stratified_means, two_sided_p,
+    ClusterDesign, check_resampling, interval, reference_seed, stratified_means, two_sided_p
 )
 
 

@@ -1,4 +1,4 @@
-"""Fixtures shared by the backbone tests (the random weights and upstream_torch_home: tests/conftest.py)."""
+"""Fixtures shared by the model tests (the random weights and upstream_torch_home: tests/conftest.py)."""
 import pytest
 
 

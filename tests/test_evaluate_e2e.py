@@ -1,7 +1,5 @@
 """`image-hear evaluate` end to end with random-weight backbones of the real architectures:
 the CLI, the evaluate modules and the math called directly must give the same numbers."""
-import collections
-import contextlib
 import csv
 import json
 import shutil
@@ -11,7 +9,6 @@ import evaluate
 import numpy as np
 import pytest
 import soundfile as sf
-import torch
 from PIL import Image
 
 from imagehear.metrics import compute
@@ -21,6 +18,7 @@ from imagehear.io.audio import load_audio
 from imagehear.models.backbone import load_backbone
 from imagehear.cli import main
 from imagehear.report.summary import read_per_sample_csv
+from tests.torch_calls import forward_calls
 
 REPO = Path(__file__).resolve().parent.parent
 RATE = 16000
@@ -89,18 +87,6 @@ def test_results_file_states_how_it_was_computed(cli_results, generated):
     assert [p.name for p in plots] == sorted(f"{out.stem}.{name}.png" for name in (
         "clip_score_per_class", "accuracy_per_class", "clap_score_per_class", "kl_per_class", "confusion"))
     assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in plots)
-
-
-@contextlib.contextmanager
-def forward_calls():
-    """Count every torch module forward in the process (torch's global hook; nothing of ours patched)."""
-    calls = collections.Counter()
-    handle = torch.nn.modules.module.register_module_forward_pre_hook(
-        lambda module, args: calls.update([type(module).__name__]))
-    try:
-        yield calls
-    finally:
-        handle.remove()
 
 
 def embed_one_by_one(name, paths, weights_dir):

@@ -19,6 +19,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from imagehear import protocol
+from imagehear.errors import ImageHearError
+from imagehear.metrics import compute
+from imagehear.models import output_spec
 from imagehear.protocol.profiles import PROFILES, Profile
 
 
@@ -46,16 +50,8 @@ class MetricInputs:
         return None if self.images is None else [self.images[i] for i in indices]
 
 
-def _compute():
-    from imagehear.metrics import compute
-
-    return compute
-
-
 def accuracy(inputs: MetricInputs):
-    from imagehear import protocol
-
-    entry, result = _compute().accuracy_entry(inputs.stack("passt.logits"), inputs.labels, inputs.seed,
+    entry, result = compute.accuracy_entry(inputs.stack("passt.logits"), inputs.labels, inputs.seed,
                                               images=inputs.images)
     return entry, {"passt_top1": result.predicted.tolist(),
                    "passt_top1_label": [protocol.AUDIOSET_LABELS[i] for i in result.predicted],
@@ -65,30 +61,28 @@ def accuracy(inputs: MetricInputs):
 def clip_score(inputs: MetricInputs):
     images = inputs.generated["clip.image"]  # a (512,) image row per clip, or (frames, 512) for videos
     if all(np.ndim(e) == 1 for e in images):
-        entry, values = _compute().clip_score_entry(inputs.stack("wav2clip.embedding"), np.stack(images),
+        entry, values = compute.clip_score_entry(inputs.stack("wav2clip.embedding"), np.stack(images),
                                                     inputs.labels, inputs.seed, images=inputs.images)
     else:
-        entry, values = _compute().clip_score_frames_entry(inputs.stack("wav2clip.embedding"), images,
+        entry, values = compute.clip_score_frames_entry(inputs.stack("wav2clip.embedding"), images,
                                                            inputs.labels, inputs.seed, images=inputs.images)
     return entry, {"clip_score": values.tolist()}
 
 
 def clap_score(inputs: MetricInputs):
-    entry, values = _compute().clap_score_entry(inputs.stack("clap.embedding"), inputs.class_texts, inputs.labels,
+    entry, values = compute.clap_score_entry(inputs.stack("clap.embedding"), inputs.class_texts, inputs.labels,
                                                 inputs.seed, images=inputs.images)
     return entry, {"clap_score": values.tolist()}
 
 
 def _kl(inputs: MetricInputs, output: str, column: str):
-    from imagehear.errors import ImageHearError
-
     if not inputs.pairs:
         raise ImageHearError("no reference clip pairs with a generated one (pairs match by relative path "
                              "without extension, e.g. dog/dog_000.wav with dog/dog_000.flac)")
     gen_idx = [g for g, _ in inputs.pairs]
     ref = np.stack([inputs.reference[output][r] for _, r in inputs.pairs])
     gen = np.stack([inputs.generated[output][g] for g in gen_idx])
-    entry, per_pair = _compute().kl_entry(ref, gen, [inputs.labels[g] for g in gen_idx], inputs.seed,
+    entry, per_pair = compute.kl_entry(ref, gen, [inputs.labels[g] for g in gen_idx], inputs.seed,
                                           reverse=inputs.profile.kl_direction == "gen||ref", eps=inputs.profile.kl_eps,
                                           images=inputs.images_of(gen_idx))
     entry["unmatched"] = inputs.unmatched
@@ -107,14 +101,12 @@ def kl_panns(inputs: MetricInputs):
 def _rows(output: str, clips: list) -> list[np.ndarray]:
     """Each clip's rows of the Frechet statistics: its frames for a per-frame output (the model
     spec says which), else the clip's one embedding."""
-    from imagehear.models import output_spec
-
     per_frame = output_spec(output).per_frame
     return [np.asarray(c) if per_frame else np.asarray(c)[None] for c in clips]
 
 
 def _fd(inputs: MetricInputs, output: str, unit: str, metric: str):
-    entry = _compute().frechet_entry(_rows(output, inputs.generated[output]), _rows(output, inputs.reference[output]),
+    entry = compute.frechet_entry(_rows(output, inputs.generated[output]), _rows(output, inputs.reference[output]),
                                      inputs.seed, metric=metric, unit=unit, labels=inputs.labels, images=inputs.images)
     return entry, {}
 
@@ -132,12 +124,12 @@ def fd_panns(inputs: MetricInputs):
 
 
 def kad(inputs: MetricInputs):
-    return _compute().kad_entry(inputs.stack("passt.embedding"), inputs.stack("passt.embedding", "reference"),
+    return compute.kad_entry(inputs.stack("passt.embedding"), inputs.stack("passt.embedding", "reference"),
                                 inputs.seed, labels=inputs.labels, images=inputs.images), {}
 
 
 def _is(inputs: MetricInputs, output: str):
-    return _compute().inception_entry(inputs.stack(output), inputs.names, inputs.profile), {}
+    return compute.inception_entry(inputs.stack(output), inputs.names, inputs.profile), {}
 
 
 def is_passt(inputs: MetricInputs):

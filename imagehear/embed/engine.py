@@ -26,7 +26,7 @@ import numpy as np
 from imagehear.io.atomic import atomic_write
 from imagehear.io.audio import RESAMPLER
 from imagehear.io.clips import AudioItem, as_items  # noqa: F401 (re-exported: the engine's inputs)
-from imagehear.models.devices import PRECISIONS
+from imagehear.models.devices import check_precision
 
 CACHE_VERSION = 2  # bump when this engine changes outputs (each model spec has its own code_version)
 
@@ -94,7 +94,7 @@ def cache_key(backbone, precision: str) -> dict:
     """Everything that changes a backbone's outputs; its digest names the cache folder.
 
     ``backbone``, ``weights_sha256``, ``config``, ``resampler``, ``precision``,
-    ``cache_version`` (this engine), ``code_version`` (the backbone module's) and
+    ``cache_version`` (this engine), ``code_version`` (the model spec's) and
     ``packages`` (distribution → version). Audio (:func:`extract`) and image / text
     outputs (:func:`extract_keyed`) use the same key.
     """
@@ -188,8 +188,7 @@ def extract_many(backbones, items: list[AudioItem], subsets: dict | None = None,
     """
     from imagehear.embed.distributed import Shard
 
-    if precision not in PRECISIONS:
-        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    check_precision(precision)
     shard = shard or Shard()
     subsets = {b.name: list(subsets[b.name]) if subsets and b.name in subsets else list(range(len(items)))
                for b in backbones}
@@ -278,8 +277,7 @@ def extract_keyed(backbone, inputs: dict[str, object], compute, cache_dir=None, 
     """
     import torch
 
-    if precision not in PRECISIONS:
-        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    check_precision(precision)
     cache = None if cache_dir is False else EmbeddingCache(cache_dir or default_cache_dir(),
                                                            cache_key(backbone, precision))
     out = {}

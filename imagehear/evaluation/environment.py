@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import platform
-from importlib import metadata
 
 from imagehear import protocol
 from imagehear.io.audio import RESAMPLER
@@ -17,13 +16,10 @@ def _packages() -> tuple[str, ...]:
 
 
 def package_versions() -> dict[str, str]:
-    versions = {}
-    for name in _packages():
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            pass
-    return versions
+    """Installed versions of :func:`_packages` (absent ones left out)."""
+    from imagehear.embed.engine import package_version
+
+    return {name: version for name in _packages() if (version := package_version(name))}
 
 
 def device_record(device: str) -> dict:

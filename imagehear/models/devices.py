@@ -12,6 +12,15 @@ import re
 from imagehear.errors import UsageError
 
 PRECISIONS = ("fp32", "bf16", "fp16")  # fp32, or autocast to bf16 / fp16 (opt-in)
+
+
+def check_precision(precision: str) -> str:
+    """``precision`` when it is one of :data:`PRECISIONS`, else a ValueError naming them."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    return precision
+
+
 DEVICE_FORMS = "cpu, cuda, cuda:N, mps or auto"
 _DEVICE = re.compile(r"^(auto|(cpu|mps|cuda)(:\d+)?)$")
 

@@ -25,7 +25,7 @@ demo: $(STAMP)
 # `make test` runs everything, tests/release included (it builds the release and proves it in
 # fresh venvs made from the staged files' own requirements); `make release-test` runs only those.
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 release-test: $(STAMP) browser
 	$(BIN)/python -m pytest -q -m release tests/release

@@ -67,3 +67,11 @@ def staged(tmp_path_factory, shared_dir):
 def venv_tools():
     """(make_venv, run) for the tests (importlib import mode: test files cannot import this file)."""
     return make_venv, run
+
+
+def pytest_collection_modifyitems(items):
+    """Under pytest-xdist (`make test` runs `-n 2 --dist loadgroup`), the release tests share one
+    worker: they share the staged release and its venvs, while the other worker runs the rest."""
+    for item in items:
+        if item.get_closest_marker("release"):
+            item.add_marker(pytest.mark.xdist_group("release"))

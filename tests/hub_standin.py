@@ -85,6 +85,11 @@ class HubStandIn:
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
+    def sent(self, route: str) -> list[tuple]:
+        """The recorded requests whose path contains ``route`` (huggingface_hub also asks for its own
+        ``/api/agent-harnesses`` registry once per process, on its configured endpoint)."""
+        return [r for r in self.requests if route in r[1]]
+
     def stop(self) -> None:
         if self._server:
             self._server.shutdown()

@@ -124,7 +124,7 @@ def test_push_opens_one_pull_request_carrying_exactly_the_file(hub, accepted_env
                         "--token", "hf_test")
     assert rc == 0, err
     assert out.splitlines()[-1].endswith("/lab/alpha/discussions/1")  # the PR the Hub opened
-    writes = [r for r in hub.requests if r[0] == "POST"]
+    writes = hub.sent("/api/models/")
     assert [(m, p, q) for m, p, q, _, _ in writes] == [
         ("POST", "/api/models/lab/alpha/preupload/main", {"create_pr": ["1"]}),
         ("POST", "/api/models/lab/alpha/commit/main", {"create_pr": ["1"]})]

@@ -59,12 +59,17 @@ def results_file_url(key: str, results_repo: str = DEFAULT_RESULTS_REPO, endpoin
 
 
 def source_file(url, results_repo: str = DEFAULT_RESULTS_REPO) -> str | None:
-    """The results-repository file a source URL links to (``blob``/``resolve``, any revision), or None."""
+    """The results-repository file a source URL on the Hub links to (``blob``/``resolve``, any revision), or None.
+
+    >>> source_file("https://elsewhere.example/datasets/imagehear/results/blob/main/m.json") is None
+    True
+    """
     if not isinstance(url, str):
         return None
     parts = urlsplit(url)
     prefix = f"/datasets/{results_repo}/"
-    if parts.scheme not in ("http", "https") or not parts.path.startswith(prefix):
+    hosts = {urlsplit(HUB).netloc, urlsplit(hub_endpoint()).netloc}
+    if parts.scheme not in ("http", "https") or parts.netloc not in hosts or not parts.path.startswith(prefix):
         return None
     rest = parts.path[len(prefix):].split("/", 2)
     if len(rest) != 3 or rest[0] not in ("blob", "resolve") or not rest[2]:

@@ -200,13 +200,12 @@ def build_tables(results: list[Result], show_reported: bool = True, query: str =
     unranked = [unranked_row(r) for r in results if not r.ranked]
     if show_reported:
         unranked += [reported_row(entry) for entry in PUBLISHED]
-    hub_tail = [HUB_COLUMN] if links is not None else []
+    hub = [HUB_COLUMN] if links is not None else []  # beside the model name: what the Hub rows are about
     for row in ranked + unranked:
         row.setdefault(HUB_COLUMN, ", ".join((links or {}).get(row["file"], ())))
     unranked += list(hub_rows)
     tables = []
-    for rows, head, tail in ((ranked, RANKED_HEAD, RANKED_TAIL + hub_tail),
-                             (unranked, UNRANKED_HEAD, UNRANKED_TAIL + hub_tail)):
+    for rows, head, tail in ((ranked, RANKED_HEAD + hub, RANKED_TAIL), (unranked, UNRANKED_HEAD + hub, UNRANKED_TAIL)):
         columns = columns_for(rows, head, tail)  # from all rows, so filtering never reshapes the table
         order = sort_by if sort_by in columns else DEFAULT_SORT
         tables.append(frame(sort_rows(filter_rows(rows, query), order), columns))

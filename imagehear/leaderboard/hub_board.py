@@ -35,6 +35,7 @@ DEFAULT_RESULTS_REPO = "imagehear/results"  # ... ["results"]
 DATASET_ENV = "IMAGEHEAR_BENCHMARK_REPO"    # the Space reads the Hub rows of this dataset when set
 HUB = "https://huggingface.co"
 TTL_S = 300.0                               # Hub rows are fetched at most once per 5 minutes
+MAX_ENTRIES = 1000                          # a runaway answer cannot flood the unranked table
 
 
 def benchmark_tasks() -> tuple[str, ...]:
@@ -95,7 +96,7 @@ class HubEntry:
 def read_entries(raw, first_task: str) -> list[HubEntry]:
     """:class:`HubEntry` rows from ``get_dataset_leaderboard``'s objects; a malformed one raises ValueError."""
     entries = []
-    for item in raw:
+    for item in list(raw)[:MAX_ENTRIES]:
         model_id = getattr(item, "model_id", None)
         if not isinstance(model_id, str) or not model_id.strip() or len(model_id) > 200:
             raise ValueError(f"an entry without a model id ({str(model_id)[:40]!r})")

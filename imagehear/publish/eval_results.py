@@ -40,13 +40,16 @@ def file_name(unranked: bool) -> str:
 
 def notes_for(data: dict, unranked: tuple[str, ...]) -> str:
     """What a reader of the model page needs to judge the numbers (and, if unranked, why)."""
-    config = data.get("config") or {}
-    profile = (config.get("profile") or {}).get("name", "not recorded")
+    config = data.get("config") if isinstance(data.get("config"), dict) else {}
+    profile = config["profile"].get("name", "not recorded") if isinstance(config.get("profile"), dict) \
+        else "not recorded"
     n = data.get("n_samples")
     run = f"complete run ({n} clips)" if data.get("complete") and n == FULL_N_SAMPLES else \
         f"partial run ({n} of {FULL_N_SAMPLES} clips)"
-    weights = (data.get("environment") or {}).get("weights") or {}
-    random = [name for name in weights_needed(data) if (weights.get(name) or {}).get("random_init") is True]
+    weights = data["environment"].get("weights") if isinstance(data.get("environment"), dict) else None
+    weights = weights if isinstance(weights, dict) else {}
+    random = [name for name in weights_needed(data)
+              if isinstance(weights.get(name), dict) and weights[name].get("random_init") is True]
     parts = [f"image-hear {data.get('image_hear_version')}", f"protocol {data.get('protocol')}",
              f"profile {profile}", str(config.get("precision") or "precision not recorded").split(" ")[0], run,
              f"RANDOM weights ({', '.join(random)})" if random else "trained weights"]

@@ -131,7 +131,14 @@ def url(value) -> str:
 
 
 def repo_id(value) -> str:
-    """A Hub repo id ``ORG/NAME`` (letters, digits, ``-``, ``_``, ``.``; no ``--`` or ``..``)."""
+    """A Hub repo id ``ORG/NAME`` (letters, digits, ``-``, ``_``, ``.``; no ``--`` or ``..``).
+
+    >>> repo_id(" my-lab/im2wav ")
+    'my-lab/im2wav'
+    >>> repo_id("im2wav")
+    Traceback (most recent call last):
+    imagehear.errors.UsageError: 'im2wav' is not a Hub repo id (ORG/NAME, e.g. my-lab/my-im2audio-model)
+    """
     out = str(value).strip()
     if not re.fullmatch(r"[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}", out) or "--" in out or ".." in out \
             or out.endswith((".", "-")):

@@ -4,6 +4,7 @@ Settings (Space variables/secrets):
   IMAGEHEAR_RESULTS_REPO  dataset repo holding results.json files (downloaded at start)
   HF_TOKEN                write token: accepted submissions are uploaded to that repo
   IMAGEHEAR_RESULTS_DIR   local folder for the results (default: ./results)
+  IMAGEHEAR_BENCHMARK_REPO  the benchmark dataset repo: its Hub leaderboard is joined with the results
 
 In the Space, ``imagehear/`` lies beside this file: `image-hear publish` unpacks it from the
 release wheel (``pip install image-hear`` would pull torch), and ``python app.py`` puts this

@@ -72,6 +72,19 @@ CASES = {
     ("publish", "--source"): [(["--stage", "{tmp}/s", "--source", "{tmp}/nope"], 2, "--source")],
     ("publish", "--cache-dir"): [(["--stage", "{tmp}/s", "--cache-dir", "{file}"], 2, "--cache-dir")],
     ("publish", "--repo"): [(["--stage", "{tmp}/s", "--repo", "{tmp}/nope"], 2, "--repo")],
+    ("leaderboard", "--check"): [(["--check", "{tmp}/nope.json"], 2, "no such file"),
+                                 (["--check", "{tmp}"], 2, "is a folder")],
+    ("export-hub", "results"): [(["{tmp}/nope.json", "--model-repo", "a/b"], 2, "no such file"),
+                                (["{file}", "--model-repo", "a/b", "--out", "{tmp}"], 1, "refused by the leaderboard's "
+                                 "validator (not valid JSON")],
+    ("export-hub", "--model-repo"): [(["{res}", "--model-repo", v], 2, "--model-repo")
+                                     for v in ("model", "a/b/c", "a/-b", "a--x/b", "", "a/b c")] + [(["{res}"], 2, "--model-repo")],
+    ("export-hub", "--out"): [(["{res}", "--model-repo", "a/b", "--out", "{file}"], 2, "--out")],
+    ("export-hub", "--push"): [(["{res}", "--model-repo", "a/b", "--out", "{tmp}", "--push"], 2, "--push needs a Hub "
+                                "write token")],
+    ("export-hub", "--token"): [(["{res}", "--model-repo", "a/b", "--token", " "], 2, "--token")],
+    ("export-hub", "--unranked"): [(["{res}", "--model-repo", "a/b", "--out", "{tmp}", "--unranked"], 1,
+                                    "refused by the leaderboard's validator")],  # never exports an invalid file
 }
 
 

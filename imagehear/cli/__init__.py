@@ -135,6 +135,19 @@ def _add_publish(sub) -> None:
     p.add_argument("--repo", type=FOLDER, help="checkout to release (default: the one holding this package)")
 
 
+def _add_export_hub(sub) -> None:
+    p = sub.add_parser("export-hub", help="a results file as the Hub's .eval_results of a model repo (and a PR)")
+    p.add_argument("results", type=FILE, help="results.json written by `image-hear evaluate`")
+    p.add_argument("--model-repo", required=True, type=_typed(arguments.repo_id, "repo"), metavar="ORG/MODEL",
+                   help="the Hub model repo the scores belong to")
+    p.add_argument("--out", type=OUT_DIR, default=".", help="folder to write .eval_results/image_hear*.yaml "
+                   "into (default: the current folder, e.g. a clone of the model repo)")
+    p.add_argument("--push", action="store_true", help="open a pull request with the file on the model repo")
+    p.add_argument("--token", type=TEXT, help="Hub write token for --push (default: HF_TOKEN)")
+    p.add_argument("--unranked", action="store_true", help="export a file the leaderboard would not rank (its "
+                   "notes then say so and why)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from imagehear import __version__
     from imagehear.embed.frames import DEFAULT_FRAMES
@@ -168,12 +181,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_compare(sub)
 
     p = sub.add_parser("leaderboard", help="run the leaderboard app locally")
-    p.add_argument("--results", type=FOLDER, default="results", help="folder of results.json files (default "
-                   "./results)")
+    p.add_argument("--results", type=FOLDER, default=None, help="folder of results.json files (default "
+                   "./results; a missing default folder is an empty board)")
     p.add_argument("--port", type=_typed(arguments.port, "port"), default=7860, help="TCP port (default 7860)")
     p.add_argument("--host", type=TEXT, default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    p.add_argument("--check", type=FILE, metavar="RESULTS_JSON", help="do not serve: say whether the leaderboard "
+                   "would rank this file (exit 0) or list every reason it would not (exit 1)")
 
     _add_publish(sub)
+    _add_export_hub(sub)
     return parser
 
 
@@ -186,7 +202,7 @@ def main(argv=None) -> int:
         return int(exc.code or 0)
     command = f"image-hear {args.command}"
     try:
-        return getattr(commands, args.command)(args)
+        return getattr(commands, args.command.replace("-", "_"))(args)
     except UsageError as exc:
         print(f"{command}: error: {exc}", file=sys.stderr)
         return 2

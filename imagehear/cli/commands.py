@@ -98,9 +98,23 @@ def compare(args) -> int:
 
 
 def leaderboard(args) -> int:
+    if args.check:  # the pre-flight the Space, export-hub and the Hub join apply
+        from imagehear.leaderboard.preflight import check_file
+
+        verdict = check_file(args.check)
+        print("\n".join(verdict.lines(str(args.check))))
+        return 0 if verdict.ranked else 1
     from imagehear.leaderboard.app import launch
 
-    launch(results_dir=args.results, port=args.port, host=args.host)
+    launch(results_dir=args.results or "results", port=args.port, host=args.host)
+    return 0
+
+
+def export_hub(args) -> int:
+    from imagehear.publish.eval_results import export_hub as export
+
+    print(export(args.results, args.model_repo, out=args.out, unranked=args.unranked, push=args.push,
+                 token=args.token))
     return 0
 
 

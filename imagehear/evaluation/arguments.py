@@ -130,6 +130,22 @@ def url(value) -> str:
     return text
 
 
+def repo_id(value) -> str:
+    """A Hub repo id ``ORG/NAME`` (letters, digits, ``-``, ``_``, ``.``; no ``--`` or ``..``).
+
+    >>> repo_id(" my-lab/im2wav ")
+    'my-lab/im2wav'
+    >>> repo_id("im2wav")
+    Traceback (most recent call last):
+    imagehear.errors.UsageError: 'im2wav' is not a Hub repo id (ORG/NAME, e.g. my-lab/my-im2audio-model)
+    """
+    out = str(value).strip()
+    if not re.fullmatch(r"[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}", out) or "--" in out or ".." in out \
+            or out.endswith((".", "-")):
+        raise UsageError(f"{str(value)[:60]!r} is not a Hub repo id (ORG/NAME, e.g. my-lab/my-im2audio-model)")
+    return out
+
+
 def text(value, max_length: int = 200) -> str:
     """A one-line, non-empty name (model name, host, namespace)."""
     out = str(value).strip()

@@ -34,7 +34,7 @@ ranking or, with its reasons, to the unranked table.
 SORT_CHOICES = list(METRIC_COLUMNS) + ["model", "date"]
 # Pixel widths; long text (reasons, links) wraps instead of stretching the table.
 _WIDTHS = {"rank": 60, "model": 170, "why not ranked": 260, "notes": 220, "accuracy": 95, "paper": 200,
-           "code": 200, "file": 160, "reference set": 150}
+           "code": 200, "file": 160, "reference set": 150, "model repo": 200}
 
 
 def column_widths(columns: list[str]) -> list[str]:

@@ -109,6 +109,18 @@ def slug(name: str, limit: int = 40) -> str:
     return text[:limit].strip("-") or "model"
 
 
+def submission_name(data: dict) -> str:
+    """The file name an accepted results dict is stored under: ``<model-slug>-<date>-<digest>.json``.
+
+    It follows from the content alone, so ``image-hear export-hub`` can link the file before
+    it is uploaded.
+
+    >>> submission_name({"model": {"name": "My Model"}, "created": "2026-12-01T05:00:00+00:00"})
+    'my-model-2026-12-01-58e2fc88529c.json'
+    """
+    return f"{slug(data['model']['name'])}-{str(data['created'])[:10]}-{canonical_digest(data)[:12]}.json"
+
+
 def save_submission(data: dict, results_dir) -> tuple[Path, bool]:
     """Write an accepted results dict under ``results_dir``; return ``(path, created)``.
 
@@ -120,8 +132,7 @@ def save_submission(data: dict, results_dir) -> tuple[Path, bool]:
     root = Path(results_dir)
     root.mkdir(parents=True, exist_ok=True)
     text = json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True)
-    digest = canonical_digest(data)[:12]
-    target = root / f"{slug(data['model']['name'])}-{str(data['created'])[:10]}-{digest}.json"
+    target = root / submission_name(data)
     fd, tmp = tempfile.mkstemp(dir=root, prefix=".upload-", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

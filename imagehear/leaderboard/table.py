@@ -30,6 +30,7 @@ RANKED_HEAD, UNRANKED_HEAD = ["rank", "model"], ["model", "why not ranked"]
 RANKED_TAIL = ["notes", "reference set", "n_samples", "date", "paper", "code", "file"]
 UNRANKED_TAIL = ["reference set", "n_samples", "complete", "protocol", "date", "paper", "code", "file"]
 DEFAULT_SORT = "accuracy"
+HUB_COLUMN = "model repo"  # Hub model repos whose .eval_results entries link the row's file
 
 
 @dataclass(frozen=True)
@@ -185,18 +186,26 @@ def frame(rows: list[dict], columns: list[str]):
 
 
 def build_tables(results: list[Result], show_reported: bool = True, query: str = "", sort_by: str = DEFAULT_SORT,
-                 ranks: dict[str, int] | None = None, reference: tuple[str, int] | None = None):
+                 ranks: dict[str, int] | None = None, reference: tuple[str, int] | None = None,
+                 links: dict[str, list[str]] | None = None, hub_rows: list[dict] = ()):
     """``(ranked, unranked)`` DataFrames: filtered by ``query``, sorted by ``sort_by`` (best first).
 
     ``ranks`` maps file keys of ranked results to their rank group; ``reference`` is the
-    reference set whose KL/FAD/FD/KAD the ranking compares.
+    reference set whose KL/FAD/FD/KAD the ranking compares. With the Hub's rows
+    (:mod:`imagehear.leaderboard.hub_board`), ``links`` maps file keys to the model repos whose
+    Hub entries join them and ``hub_rows`` are the unranked rows of the other Hub entries; both
+    tables then get a "model repo" column.
     """
     ranked = [dict(ranked_row(r, reference), rank=(ranks or {}).get(r.key)) for r in results if r.ranked]
     unranked = [unranked_row(r) for r in results if not r.ranked]
     if show_reported:
         unranked += [reported_row(entry) for entry in PUBLISHED]
+    hub = [HUB_COLUMN] if links is not None else []  # beside the model name: what the Hub rows are about
+    for row in ranked + unranked:
+        row.setdefault(HUB_COLUMN, ", ".join((links or {}).get(row["file"], ())))
+    unranked += list(hub_rows)
     tables = []
-    for rows, head, tail in ((ranked, RANKED_HEAD, RANKED_TAIL), (unranked, UNRANKED_HEAD, UNRANKED_TAIL)):
+    for rows, head, tail in ((ranked, RANKED_HEAD + hub, RANKED_TAIL), (unranked, UNRANKED_HEAD + hub, UNRANKED_TAIL)):
         columns = columns_for(rows, head, tail)  # from all rows, so filtering never reshapes the table
         order = sort_by if sort_by in columns else DEFAULT_SORT
         tables.append(frame(sort_rows(filter_rows(rows, query), order), columns))

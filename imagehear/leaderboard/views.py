@@ -14,6 +14,7 @@ from collections import deque
 from pathlib import Path
 
 from imagehear.leaderboard import ranking
+from imagehear.leaderboard.hub_board import HubRows, demoted_row, join
 from imagehear.leaderboard.limits import MAX_FILE_BYTES, read_capped
 from imagehear.leaderboard.rules import unranked_reasons
 from imagehear.leaderboard.store import ResultsFolder, canonical_digest, save_submission
@@ -81,9 +82,11 @@ class Leaderboard:
     groups (default: :mod:`imagehear.report.compare`, else the CIs).
     """
 
-    def __init__(self, results_dir, accepted=None, compare_fn="default", limiter: RateLimiter | None = None):
+    def __init__(self, results_dir, accepted=None, compare_fn="default", limiter: RateLimiter | None = None,
+                 hub: HubRows | None | str = "env"):
         from imagehear.models.weights import accepted_sha256
 
+        self.hub = HubRows.from_env() if hub == "env" else hub  # the Hub's own leaderboard, or None
         self.folder = ResultsFolder(results_dir)
         self.accepted = accepted if accepted is not None else accepted_sha256()
         self.compare_fn = ranking.default_compare() if compare_fn == "default" else compare_fn
@@ -117,9 +120,23 @@ class Leaderboard:
         reference = ranking.main_reference_set(results)
         column = sort_by if sort_by in METRIC_COLUMNS else DEFAULT_SORT
         ranks = self.ranks(column, results, reference)
-        ranked, unranked = build_tables(results, show_reported, query, sort_by, ranks, reference)
-        return ranked, unranked, ranking_note(column, reference, sum(r.ranked for r in results)), \
-            refused_text(refused), model_choices(results)
+        links, hub_rows, hub_note = self.hub_view(results, refused)
+        ranked, unranked = build_tables(results, show_reported, query, sort_by, ranks, reference, links, hub_rows)
+        note = ranking_note(column, reference, sum(r.ranked for r in results)) + hub_note
+        return ranked, unranked, note, refused_text(refused), model_choices(results)
+
+    def hub_view(self, results, refused) -> tuple[dict | None, list[dict], str]:
+        """``(links, unranked Hub rows, note line)`` from the Hub's leaderboard (``(None, [], "")`` without one)."""
+        if self.hub is None:
+            return None, [], ""
+        entries, error = self.hub.entries()
+        if error:
+            return {}, [], f"\n{error}; showing this board's own rows only."
+        links, demoted = join(entries, results, refused, self.hub.results_repo)
+        joined = sum(len(v) for v in links.values())
+        return links, [demoted_row(e, why) for e, why in demoted], (
+            f"\nHub leaderboard of {self.hub.dataset_id}: {len(entries)} entries, {joined} joined with a ranked "
+            f"results file (model repo linked), {len(demoted)} in the unranked table.")
 
     def model_view(self, key: str | None):
         """``(accuracy per class, CS per class, summary, config JSON, environment JSON)`` for one file."""

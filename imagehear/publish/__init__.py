@@ -2,7 +2,7 @@
 
 ``stage(DIR)`` writes every artifact of a release from a checkout of the repository:
 
-    DIR/dataset/              the dataset repo: Parquet (image bytes) + README.md card
+    DIR/dataset/              the dataset repo: Parquet (image bytes), README.md card, eval.yaml (Hub Benchmark)
     DIR/spaces/<module>/      one Space per evaluate module under metrics/ (copied as committed)
     DIR/spaces/leaderboard/   the leaderboard Space: space/ + the package files from the wheel
     DIR/results/              the results dataset repo the leaderboard reads and writes

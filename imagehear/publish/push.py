@@ -18,6 +18,7 @@ from pathlib import Path
 from imagehear.publish.layout import NAMESPACE, PublishError, Upload, files_under, folder_of, human_size, repo_ids
 
 RESULTS_VARIABLE = "IMAGEHEAR_RESULTS_REPO"
+BENCHMARK_VARIABLE = "IMAGEHEAR_BENCHMARK_REPO"  # imagehear.leaderboard.hub_board.DATASET_ENV
 
 
 def plan(stage_dir, namespace: str = NAMESPACE) -> list[Upload]:
@@ -49,8 +50,9 @@ def format_plan(stage_dir, uploads: list[Upload], namespace: str = NAMESPACE) ->
     for upload in uploads:
         lines += ["  " + line for line in format_upload(upload).splitlines()]
     results = repo_ids(namespace)["results"][1]
-    lines.append(f"3. Space variable {RESULTS_VARIABLE}={results} on {repo_ids(namespace)['leaderboard'][1]} "
-                 f"(--push sets it); its secret HF_TOKEN, a write token for {results}, is set by hand.")
+    lines.append(f"3. Space variables {RESULTS_VARIABLE}={results} and {BENCHMARK_VARIABLE}="
+                 f"{repo_ids(namespace)['dataset'][1]} on {repo_ids(namespace)['leaderboard'][1]} "
+                 f"(--push sets them); its secret HF_TOKEN, a write token for {results}, is set by hand.")
     total = sum(u.size for u in uploads) + sum(size for _, size in files_under(dist))
     lines.append(f"{len(uploads)} Hub repos, {sum(len(u.files) for u in uploads)} files; "
                  f"{human_size(total)} in all with dist/")
@@ -75,6 +77,8 @@ def push(uploads: list[Upload], token: str, namespace: str = NAMESPACE, api=None
                           delete_patterns=None if upload.repo_id == results else ["*"])
         if upload.repo_id == repo_ids(namespace)["leaderboard"][1]:
             api.add_space_variable(upload.repo_id, RESULTS_VARIABLE, results)
+            # the board also joins the Hub's leaderboard of the benchmark dataset (eval.yaml)
+            api.add_space_variable(upload.repo_id, BENCHMARK_VARIABLE, repo_ids(namespace)["dataset"][1])
         prefix = {"dataset": "datasets/", "space": "spaces/"}[upload.repo_type]
         urls.append(f"https://huggingface.co/{prefix}{upload.repo_id}")
     return urls

@@ -2,7 +2,7 @@
 
     from imagehear.publish.stage import stage
     uploads = stage("/tmp/stage", source="../shared/image_hear/images")
-    # -> DIR/dataset, DIR/spaces/<module>, DIR/spaces/leaderboard, DIR/results, DIR/dist
+    # -> DIR/dataset (+ eval.yaml), DIR/spaces/<module>, DIR/spaces/leaderboard, DIR/results, DIR/dist
 
 The files come from a checkout of the repository (``metrics/``, ``space/``, CHANGELOG.md,
 pyproject.toml), found beside the imported package unless ``repo`` names one.
@@ -33,6 +33,7 @@ def stage(stage_dir, repo=None, source=None, cache_dir=None, namespace: str = NA
     ``source``/``cache_dir`` are the dataset export's (default: the pinned Im2Wav commit).
     """
     from imagehear.io.dataset import export_hub_folder
+    from imagehear.publish.benchmark import write_eval_yaml
     from imagehear.publish.dist import build_dist, check_changelog
     from imagehear.publish.push import plan
     from imagehear.publish.spaces import module_problems, stage_leaderboard, stage_metric_spaces, stage_results_repo
@@ -46,6 +47,7 @@ def stage(stage_dir, repo=None, source=None, cache_dir=None, namespace: str = NA
     out = prepare_stage_dir(stage_dir)
     wheel, _ = build_dist(root, out / "dist")
     export_hub_folder(out / "dataset", source=source, cache_dir=cache_dir)
+    write_eval_yaml(out / "dataset")  # the dataset repo is the Hub Benchmark the .eval_results point at
     stage_metric_spaces(root, out, modules)
     stage_leaderboard(root, out, wheel)
     stage_results_repo(root, out)

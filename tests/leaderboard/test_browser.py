@@ -15,7 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from imagehear.leaderboard.hub_board import HubRows
+from imagehear.leaderboard.table import rounded
 from imagehear.leaderboard.views import Leaderboard
+from tests.hub_standin import HubStandIn, entry
 
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[2]
@@ -51,6 +54,20 @@ def _tracked_state() -> dict:
 
 
 @pytest.fixture(scope="module")
+def hub_url(results_factory):
+    """A stand-in of the Hub's API (tests/hub_standin.py) whose IMAGE HEAR leaderboard holds one entry
+    that joins alpha.json (same value) and one that beta.json demotes (another value)."""
+    hub = HubStandIn()
+    url = hub.start()
+    alpha = results_factory(name="alpha-gen", accuracy=35.0, clip_score=10.5)["metrics"]["clip_score"]["value"]
+    source = f"{url}/datasets/imagehear/results/blob/main/"
+    hub.leaderboard = [entry("lab/alpha-gen", rounded(alpha, 3), source + "alpha.json"),
+                       entry("lab/beta-gen", 9.8, source + "beta.json", rank=2)]
+    yield url
+    hub.stop()
+
+
+@pytest.fixture(scope="module")
 def results_dir(tmp_path_factory, results_factory, write_results_file) -> Path:
     folder = tmp_path_factory.mktemp("browser") / "results"
     write_results_file(folder, results_factory(name="alpha-gen", accuracy=35.0, clip_score=10.5), "alpha.json")
@@ -61,7 +78,7 @@ def results_dir(tmp_path_factory, results_factory, write_results_file) -> Path:
     return folder
 
 
-def _serve_staged_space(results_dir, tmp_path_factory, accepted):
+def _serve_staged_space(results_dir, tmp_path_factory, accepted, hub_url):
     """``python app.py`` of a staged leaderboard Space, in its own venv (tests/release sets
     IMAGEHEAR_SPACE_DIR and IMAGEHEAR_SPACE_PYTHON), as the Space runs it; yields its URL."""
     import subprocess
@@ -73,7 +90,8 @@ def _serve_staged_space(results_dir, tmp_path_factory, accepted):
     port = _free_port()
     env = {**os.environ, "IMAGEHEAR_RESULTS_DIR": str(results_dir), "PORT": str(port),
            "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_ANALYTICS_ENABLED": "False",
-           "IMAGEHEAR_ACCEPTED_WEIGHTS": str(listed), "GRADIO_TEMP_DIR": str(tmp_path_factory.mktemp("gradio"))}
+           "IMAGEHEAR_ACCEPTED_WEIGHTS": str(listed), "GRADIO_TEMP_DIR": str(tmp_path_factory.mktemp("gradio")),
+           "HF_ENDPOINT": hub_url, "IMAGEHEAR_BENCHMARK_REPO": "imagehear/image_hear"}
     env.pop("IMAGEHEAR_RESULTS_REPO", None)
     space = Path(os.environ["IMAGEHEAR_SPACE_DIR"])
     log = open(tmp_path_factory.mktemp("space_log") / "app.log", "w")
@@ -97,22 +115,24 @@ def _serve_staged_space(results_dir, tmp_path_factory, accepted):
 
 
 @pytest.fixture(scope="module")
-def app_url(results_dir, tmp_path_factory, accepted):
+def app_url(results_dir, tmp_path_factory, accepted, hub_url):
     """The app served in this process on 127.0.0.1 (analytics off, no share link), closed after;
     or a staged Space in its own venv when IMAGEHEAR_SPACE_DIR is set (tests/release)."""
     before = _tracked_state()
     if os.environ.get("IMAGEHEAR_SPACE_DIR"):
-        yield from _serve_staged_space(results_dir, tmp_path_factory, accepted)
+        yield from _serve_staged_space(results_dir, tmp_path_factory, accepted, hub_url)
         assert _tracked_state() == before, "the browser test wrote into tracked files"
         return
     mp = pytest.MonkeyPatch()
     mp.setenv("GRADIO_ANALYTICS_ENABLED", "False")
     # uploads land in a test temp dir, not /tmp/gradio (read when gradio is first imported)
     mp.setenv("GRADIO_TEMP_DIR", str(tmp_path_factory.mktemp("gradio")))
+    mp.setenv("HF_ENDPOINT", hub_url)  # the board's Hub rows come from the stand-in
     from imagehear.leaderboard.app import launch
 
     port = _free_port()
-    demo = launch(results_dir, port=port, host="127.0.0.1", block=False, board=Leaderboard(results_dir, accepted))
+    demo = launch(results_dir, port=port, host="127.0.0.1", block=False,
+                  board=Leaderboard(results_dir, accepted, hub=HubRows()))
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -228,8 +248,24 @@ def test_search_and_hide_reported(page):
     assert column(page, 0, UNRANKED) == ["Im2Wav", "Im2Wav"]
     page.get_by_label("Search models").fill("")
     page.get_by_label("Show numbers reported in papers").uncheck()
-    page.wait_for_function("sel => document.querySelectorAll(sel).length === 1", arg=UNRANKED, timeout=WAIT_MS)
-    assert column(page, 0, UNRANKED) == ["gamma-gen"]
+    page.wait_for_function("sel => document.querySelectorAll(sel).length === 2", arg=UNRANKED, timeout=WAIT_MS)
+    assert column(page, 0, UNRANKED) == ["gamma-gen", "lab/beta-gen"]  # the Hub's demoted entry stays
+
+
+def test_hub_entries_joined_with_their_file_or_demoted_with_the_reason(page, tmp_path):
+    """The Hub's leaderboard (stand-in): lab/alpha-gen's entry is alpha.json's value, so alpha's ranked
+    row links the model repo; lab/beta-gen's differs from beta.json, so it is unranked, with why."""
+    repo = header_index(page, "model repo")
+    links = dict(zip(column(page, 1), column(page, repo)))
+    assert links == {"beta-gen": "", "alpha-gen": "https://huggingface.co/lab/alpha-gen", MARKUP_NAME: ""}
+    why = dict(zip(column(page, 0, UNRANKED), column(page, 1, UNRANKED)))
+    assert why["lab/beta-gen"] == "Hub entry: value differs from the file: 9.8 vs 7.25"
+    assert "lab/alpha-gen" not in why
+    note = page.locator("#ranking-note textarea").input_value()
+    assert "Hub leaderboard of imagehear/image_hear: 2 entries, 1 joined" in note
+    shot = Path(os.environ.get("IMAGEHEAR_HUB_SCREENSHOT") or tmp_path / "hub_rows.png")
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
 
 
 def test_refused_upload_shows_every_reason_and_markup_is_inert(page, tmp_path, results_dir, results_factory):

@@ -44,4 +44,4 @@ def test_browser_test_passes_against_the_staged_space(board_python, staged, tmp_
                            str(tmp_path / "pt"), str(REPO / "tests" / "leaderboard" / "test_browser.py")],
                           capture_output=True, text=True, env=env, cwd=REPO, timeout=900)
     assert proc.returncode == 0, proc.stdout[-4000:]
-    assert re.search(r"\b6 passed\b", proc.stdout), proc.stdout[-2000:]
+    assert re.search(r"\b7 passed\b", proc.stdout), proc.stdout[-2000:]

@@ -11,6 +11,7 @@ import pytest
 
 from imagehear import __version__
 from imagehear.cli import main
+from imagehear.publish.benchmark import eval_yaml_text
 from imagehear.publish.layout import metric_modules, repo_ids
 from imagehear.publish.push import plan, push
 
@@ -53,6 +54,7 @@ def test_dataset_loads_from_another_folder(staged, tmp_path, monkeypatch):
     import datasets
 
     stage, _ = staged
+    assert (stage / "dataset" / "eval.yaml").read_text() == eval_yaml_text()  # the Hub Benchmark definition
     monkeypatch.chdir(tmp_path)  # nothing relative to the checkout or the stage
     test = datasets.load_dataset(str(stage / "dataset"), split="test", cache_dir=str(tmp_path / "hf"))
     assert test.num_rows == 100 and test.features["label"].num_classes == 30
@@ -85,6 +87,8 @@ def test_push_uploads_each_folder_once_with_huggingface_hub_calls(staged):
     results = [k for _, _, k in uploads if k["repo_id"] == "imagehear/results"][0]
     assert results["delete_patterns"] is None  # submissions in the results repo are kept
     assert ("add_space_variable", ("imagehear/leaderboard", "IMAGEHEAR_RESULTS_REPO", "imagehear/results"), {}) in calls
+    assert ("add_space_variable", ("imagehear/leaderboard", "IMAGEHEAR_BENCHMARK_REPO", "imagehear/image_hear"), {}) \
+        in calls
     spaces = [k for n, _, k in calls if n == "create_repo" and k["repo_type"] == "space"]
     assert len(spaces) == 12 and all(k["space_sdk"] == "gradio" for k in spaces)
 

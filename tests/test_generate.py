@@ -1,0 +1,168 @@
+"""`image-hear generate` in-process: a toy model file through the real CLI, resumed, sharded,
+failing on one row, and scored by `evaluate` with its generation.json in config.generation."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from imagehear import protocol
+from imagehear.cli import main
+from imagehear.generation import row_seed
+
+MODEL = '''
+from pathlib import Path
+import numpy as np
+
+CALLS = Path(__file__).with_name("calls.log")  # one line per model call: the rows it was given
+
+
+class Tone:
+    """1 s of a tone whose pitch comes from the row's seed; deterministic given the seed."""
+    sample_rate = 16000
+
+    def __init__(self, fail_seed=-1, amplitude=0.3):
+        self.fail_seed, self.amplitude = fail_seed, amplitude
+
+    def __call__(self, images, labels, seeds):
+        with open(CALLS, "a") as fh:
+            fh.write(" ".join(f"{label}:{image.size[0]}x{image.size[1]}:{seed}"
+                              for label, image, seed in zip(labels, images, seeds)) + "\\n")
+        if self.fail_seed in seeds:
+            raise ValueError(f"cannot sound seed {self.fail_seed}")
+        t = np.arange(self.sample_rate) / self.sample_rate
+        return [self.amplitude * np.sin(2 * np.pi * (200 + seed % 800) * t) for seed in seeds]
+'''
+
+
+@pytest.fixture
+def model(tmp_path) -> Path:
+    path = tmp_path / "model" / "tone.py"
+    path.parent.mkdir()
+    path.write_text(MODEL)
+    return path
+
+
+def calls(model: Path) -> list[str]:
+    log = model.with_name("calls.log")
+    rows = log.read_text().split() if log.exists() else []
+    log.unlink(missing_ok=True)
+    return rows
+
+
+def clips(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*.wav"))}
+
+
+def test_resume_regenerates_only_the_missing_and_invalid_rows(model, tmp_path, capsys):
+    out = tmp_path / "run"
+    args = ["generate", f"{model}:Tone", "--out", str(out), "--classes", "dog,Piano", "--per-class", "3",
+            "--device", "cpu", "--batch-size", "4", "--quiet"]
+    assert main(args) == 0, capsys.readouterr().err
+    first = clips(out)
+    assert len(calls(model)) == 6 and len(first) == 6
+    wave, rate = sf.read(out / "dog/dog_000.wav", dtype="float32")
+    assert rate == 16000 and sf.info(out / "dog/dog_000.wav").subtype == "FLOAT" and wave.shape == (16000,)
+    t = np.arange(16000) / 16000
+    expected = (0.3 * np.sin(2 * np.pi * (200 + row_seed(0, "dog/dog_000.wav") % 800) * t)).astype("float32")
+    assert np.array_equal(wave, expected)  # the seed rule, and no quantisation
+    assert main(["check", str(out)]) == 0
+
+    (out / "dog/dog_001.wav").unlink()
+    (out / "piano/piano_002.wav").write_bytes(b"RIFF half a file")
+    assert main(args) == 0
+    assert sorted(c.split(":")[0] + ":" + c.split(":")[2] for c in calls(model)) == sorted(
+        [f"Dog:{row_seed(0, 'dog/dog_001.wav')}", f"Piano:{row_seed(0, 'piano/piano_002.wav')}"])
+    assert clips(out) == first  # the same bytes as the first run
+    assert main(args) == 0 and calls(model) == []  # nothing left to do: the model is not called
+    record = json.loads((out / "generation.json").read_text())
+    assert [r["written"] for r in record["runs"]] == [6, 2, 0]
+    assert record["status"] == "subset" and record["plan"] == {"rows": 6, "classes": ["Dog", "Piano"],
+                                                              "per_class": 3, "subset": True}
+    assert record["model"]["entry"] == f"{model}:Tone" and record["seed_rule"].startswith("row seed")
+
+    other = ["generate", f"{model}:Tone", "--out", str(out), "--seed", "1", "--quiet"]
+    assert main(other) == 2 and "seed 0 -> 1" in capsys.readouterr().err  # never mixes two runs
+
+
+def test_two_shards_write_the_same_bytes_as_one_run(model, tmp_path):
+    base = ["generate", f"{model}:Tone", "--classes", "Cat,Dog,Rain", "--per-class", "3", "--device", "cpu",
+            "--quiet", "--model-arg", "amplitude=0.25"]
+    assert main(base + ["--out", str(tmp_path / "one"), "--batch-size", "5"]) == 0
+    assert main(base + ["--out", str(tmp_path / "two"), "--shard", "1/2"]) == 0
+    half = json.loads((tmp_path / "two" / "generation.json").read_text())
+    assert half["status"] == "unfinished" and half["clips"] == {"listed": 9, "on_disk": 4}
+    assert main(base + ["--out", str(tmp_path / "two"), "--shard", "0/2", "--batch-size", "2"]) == 0
+    one, two = clips(tmp_path / "one"), clips(tmp_path / "two")
+    assert len(one) == 9 and one == two
+    assert (tmp_path / "one" / "manifest.csv").read_bytes() == (tmp_path / "two" / "manifest.csv").read_bytes()
+    record = json.loads((tmp_path / "two" / "generation.json").read_text())
+    assert [r["shard"] for r in record["runs"]] == ["1/2", "0/2"] and record["status"] == "subset"
+    assert record["model"]["args"] == {"amplitude": 0.25}
+
+
+def test_a_row_the_model_fails_on_is_one_line_and_the_rest_is_kept(model, tmp_path, capsys):
+    out = tmp_path / "run"
+    bad = row_seed(0, "piano/piano_001.wav")
+    rc = main(["generate", f"{model}:Tone", "--out", str(out), "--classes", "Dog,Piano", "--per-class", "2",
+               "--device", "cpu", "--quiet", "--model-arg", f"fail_seed={bad}"])
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert rc == 1 and len(lines) == 1 and "Traceback" not in err, err
+    assert lines[0].startswith("image-hear generate: error: piano/piano_001.wav (image piano2.jpg): the model "
+                               f"raised tone.py line 20: ValueError: cannot sound seed {bad}"), lines[0]
+    assert "1 row(s) failed" in lines[0] and "3 clip(s) written" in lines[0]
+    assert sorted(clips(out)) == ["dog/dog_000.wav", "dog/dog_001.wav", "piano/piano_000.wav"]
+
+
+@pytest.mark.parametrize("answer, text", [
+    ("[np.full(16000, np.nan)]", "returned 16000 NaN/Inf sample(s)"),
+    ("[np.zeros((2, 16000))]", "returned shape (2, 16000)"),
+    ("[np.zeros(0)]", "returned an empty waveform"),
+    ("[np.zeros(16000, dtype='int16')]", "returned an array of int16"),
+    ("[]", "returned 0 waveform(s) for 1 row(s)"),
+])
+def test_a_bad_waveform_names_the_row(answer, text, tmp_path):
+    from imagehear.generation import GenerationError, generate
+
+    class Bad:
+        sample_rate = 16000
+
+        def __call__(self, images, labels, seeds):
+            return eval(answer)  # noqa: S307 - the parametrised answer
+
+    with pytest.raises(GenerationError) as info:
+        generate(Bad(), tmp_path, classes=["Dog"], per_class=1, device="cpu", progress=False)
+    assert str(info.value).startswith(f"dog/dog_000.wav (image dog1.jpg): {text}"), str(info.value)
+    assert not (tmp_path / "dog/dog_000.wav").exists()
+
+
+def test_silent_and_clipped_clips_are_written_with_a_warning(tmp_path, capsys):
+    from imagehear.generation import GenerationWarning, generate
+
+    class Loud:
+        sample_rate = 8000
+
+        def __call__(self, images, labels, seeds):
+            return [np.zeros(8000) if label == "Dog" else np.ones(8000) for label in labels]
+
+    with pytest.warns(GenerationWarning) as caught:
+        record = generate(Loud(), tmp_path, classes=["Dog", "Cat"], per_class=1, device="cpu", progress=False)
+    assert record["status"] == "subset" and len(clips(tmp_path)) == 2
+    assert sorted(str(w.message).split(" (")[0] for w in caught) == ["1 clip(s) clipped", "1 clip(s) silent"]
+
+
+def test_evaluate_records_generation_json_and_the_models_name(model, tmp_path, weights_dir):
+    out = tmp_path / "run"
+    assert main(["generate", f"{model}:Tone", "--out", str(out), "--classes", "Dog", "--per-class", "2",
+                 "--device", "cpu", "--quiet"]) == 0
+    results = tmp_path / "results.json"
+    assert main(["evaluate", str(out), "--metrics", "clip_score", "--weights-dir", str(weights_dir),
+                 "--device", "cpu", "--cache-dir", str(tmp_path / "cache"), "--out", str(results)]) == 0
+    data = json.loads(results.read_text())
+    assert data["config"]["generation"] == json.loads((out / "generation.json").read_text())
+    assert data["model"]["name"] == "Tone" and data["complete"] is False
+    assert protocol.read_manifest(out) == protocol.generation_plan(2, ["Dog"])

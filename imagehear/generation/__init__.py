@@ -67,12 +67,12 @@ def generate(model, out_dir, classes=None, per_class=None, seed: int = 0, batch_
     out = Path(out_dir)
     rank, world, launched_device, barrier = _shard(shard, device)
     device = launched_device or available_device(device)
+    loaded = load_model(model, model_args, device)  # first: a wrong model name leaves no manifest behind
     if rank == 0:
         rows = runner.plan_rows(out, classes, per_class)
     barrier()  # under a launcher, the others read the manifest process 0 wrote (no-op for --shard)
     if rank != 0:  # independent --shard processes write the same manifest, by an atomic rename
         rows = runner.plan_rows(out, classes, per_class)
-    loaded = load_model(model, model_args, device)
     records.check_same_model(out, loaded.record(), seed)
     pending = runner.pending_rows(out, rows[rank::world])
     started, begin = runner.now(), time.perf_counter()

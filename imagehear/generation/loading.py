@@ -79,6 +79,8 @@ def _import(entry: str):
         path = Path(target).expanduser()
         if not path.is_file():
             raise UsageError(f"{target}: no such file (the model is {FORMS})")
+        if path.suffix != ".py":
+            raise UsageError(f"{target}: not a .py file (the model is {FORMS})")
         module_name = "imagehear_user_model_" + hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]
         spec = importlib.util.spec_from_file_location(module_name, path)
         module = importlib.util.module_from_spec(spec)

@@ -166,3 +166,30 @@ def test_evaluate_records_generation_json_and_the_models_name(model, tmp_path, w
     assert data["config"]["generation"] == json.loads((out / "generation.json").read_text())
     assert data["model"]["name"] == "Tone" and data["complete"] is False
     assert protocol.read_manifest(out) == protocol.generation_plan(2, ["Dog"])
+
+
+def test_retrieval_baseline_returns_the_library_clip_the_cs_model_prefers(tmp_path, weights_dir, shared_dir):
+    from imagehear import api
+    from imagehear.io.audio import load_audio
+
+    library = tmp_path / "library"
+    library.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(4):  # different spectra, so the random CS model tells them apart
+        t = np.arange(16000 * 2) / 16000
+        sf.write(library / f"clip{i}.wav", (0.2 * np.sin(2 * np.pi * 300 * (i + 1) * t)
+                                            + 0.05 * i * rng.standard_normal(t.size)).astype("float32"), 16000)
+    out, cache = tmp_path / "run", tmp_path / "cache"
+    assert main(["generate", "retrieval", "--out", str(out), "--classes", "Dog", "--per-class", "3", "--device",
+                 "cpu", "--quiet", "--model-arg", f"library={library}", "--model-arg", f"weights_dir={weights_dir}",
+                 "--model-arg", f"cache_dir={cache}"]) == 0
+    record = json.loads((out / "generation.json").read_text())
+    details = record["model"]["details"]
+    assert record["model"]["name"] == "retrieval" and details["library_fingerprint"]["n_files"] == 4
+    files = sorted(library.glob("*.wav"))
+    for row in protocol.read_manifest(out):
+        image = shared_dir / "image_hear" / "images" / row.image
+        cs = api.score("clip_score", [str(f) for f in files], images=[str(image)] * 4, weights_dir=str(weights_dir),
+                       cache_dir=str(cache), device="cpu")["per_sample"]["clip_score"]
+        chosen = files[int(np.argmax(cs))]
+        assert np.array_equal(sf.read(out / row.file, dtype="float32")[0], load_audio(chosen, 16000).numpy())

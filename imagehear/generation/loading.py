@@ -23,7 +23,8 @@ from pathlib import Path
 
 from imagehear.errors import ImageHearError, UsageError
 
-FORMS = "path/to/file.py:NAME or package.module:NAME"
+FORMS = "path/to/file.py:NAME or package.module:NAME (or a baseline: retrieval)"
+BASELINES = {"retrieval": "imagehear.generation.retrieval:Retrieval"}  # runnable baselines, by their short name
 
 
 @dataclass
@@ -38,8 +39,11 @@ class LoadedModel:
     source: str = ""            # the file defining the model: its frame names the line of an error
 
     def record(self) -> dict:
+        """The model's part of generation.json (and what its ``details`` attribute adds: a baseline's library)."""
+        details = getattr(self.model, "details", None)
         return {"entry": self.entry, "name": self.name, "args": self.args, "sample_rate": self.sample_rate,
-                **({"file_sha256": self.file_sha256} if self.file_sha256 else {})}
+                **({"file_sha256": self.file_sha256} if self.file_sha256 else {}),
+                **({"details": details} if isinstance(details, dict) else {})}
 
 
 def parse_model_args(pairs) -> dict:
@@ -116,7 +120,7 @@ def load_model(model, model_args=None, device: str = "cpu") -> LoadedModel:
     """``model`` (an entry string, a model, or a factory) → :class:`LoadedModel`."""
     args = dict(model_args or {})
     if isinstance(model, str):
-        entry = model.strip()
+        entry = BASELINES.get(model.strip(), model.strip())
         obj, file = _import(entry)
         name = entry.rpartition(":")[2]
     else:

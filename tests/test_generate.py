@@ -193,3 +193,12 @@ def test_retrieval_baseline_returns_the_library_clip_the_cs_model_prefers(tmp_pa
                        cache_dir=str(cache), device="cpu")["per_sample"]["clip_score"]
         chosen = files[int(np.argmax(cs))]
         assert np.array_equal(sf.read(out / row.file, dtype="float32")[0], load_audio(chosen, 16000).numpy())
+
+
+def test_the_readme_example_model_runs(tmp_path):
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    code = readme.split("## Bring your model")[1].split("```python\n")[1].split("```")[0]
+    (tmp_path / "my_model.py").write_text(code)
+    assert main(["generate", f"{tmp_path}/my_model.py:MyModel", "--out", str(tmp_path / "run"), "--classes", "Dog",
+                 "--per-class", "1", "--device", "cpu", "--quiet", "--model-arg", "seconds=1.5"]) == 0
+    assert sf.info(tmp_path / "run" / "dog/dog_000.wav").frames == 24000

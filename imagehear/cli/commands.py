@@ -7,6 +7,7 @@ and exits 2 for a usage mistake (:class:`~imagehear.errors.UsageError`) or 1 for
 from __future__ import annotations
 
 import json
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -53,6 +54,8 @@ def generate(args) -> int:
                     print(f"image-hear generate: warning: {w.message}", file=sys.stderr)
                 else:
                     warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if int(os.environ.get("RANK", "0") or 0) != 0:  # under accelerate launch, process 0 reports
+        return 0
     run_ = record["runs"][-1]
     speed = f", {run_['seconds_per_clip']:.3f} s per clip" if run_["seconds_per_clip"] else ""
     print(f"{run_['written']} clip(s) written, {run_['pending'] - run_['written']} failed, "

@@ -25,6 +25,7 @@ import os
 import time
 from pathlib import Path
 
+from imagehear import protocol
 from imagehear.errors import UsageError
 from imagehear.generation.runner import GenerationError, GenerationWarning, row_seed
 
@@ -90,6 +91,8 @@ def generate(model, out_dir, classes=None, per_class=None, seed: int = 0, batch_
         run["seconds_per_clip"] = round(run["seconds"] / tally.written, 6) if tally.written else None
         settings = {"seed": seed, "seed_rule": runner.SEED_RULE}
         result = records.update(out, rows, loaded.record(), settings, run)
+    barrier()  # under a launcher: every process's clips are on disk before the record is read back
+    result = protocol.read_generation(out) if world > 1 else result
     runner.warn_flagged(tally.flagged)
     if tally.failures:
         raise runner.failure_error(tally.failures, tally.written, out)

@@ -78,16 +78,21 @@ def generate(model, out_dir, classes=None, per_class=None, seed: int = 0, batch_
     pending = runner.pending_rows(out, rows[rank::world])
     started, begin = runner.now(), time.perf_counter()
     tally = runner.Tally()
+    stopped = None
     try:
         if pending:
             paths = fetch_images(source, files=sorted({r.image for r in pending}), progress=progress)
             runner.run_rows(loaded, out, pending, runner.image_loader(paths), seed, batch_size, tally, progress)
-    finally:  # Ctrl-C too: the clips written so far are kept, and the record says so
+    except BaseException as exc:  # Ctrl-C too: the clips written so far are kept, and the record says so
+        stopped = type(exc).__name__
+        raise
+    finally:
         run = {"shard": f"{rank}/{world}", "process": os.getpid(), "device": device, "batch_size": batch_size,
                "precision": str(getattr(loaded.model, "precision", "not stated by the model")),
                "pending": len(pending), "written": tally.written, "failed": len(tally.failures),
                "seconds": round(time.perf_counter() - begin, 6),
-               "model_seconds": round(tally.model_seconds, 6), "started": started, "finished": runner.now()}
+               "model_seconds": round(tally.model_seconds, 6), "started": started, "finished": runner.now(),
+               **({"stopped_by": stopped} if stopped else {})}
         run["seconds_per_clip"] = round(run["seconds"] / tally.written, 6) if tally.written else None
         settings = {"seed": seed, "seed_rule": runner.SEED_RULE}
         result = records.update(out, rows, loaded.record(), settings, run)

@@ -124,6 +124,7 @@ def test_a_row_the_model_fails_on_is_one_line_and_the_rest_is_kept(model, tmp_pa
     ("[np.zeros(0)]", "returned an empty waveform"),
     ("[np.zeros(16000, dtype='int16')]", "returned an array of int16"),
     ("[]", "returned 0 waveform(s) for 1 row(s)"),
+    ("None", "returned a NoneType; return a list with one waveform per row"),
 ])
 def test_a_bad_waveform_names_the_row(answer, text, tmp_path):
     from imagehear.generation import GenerationError, generate

@@ -116,13 +116,17 @@ def _batch(loaded: LoadedModel, out: Path, batch, load_image, seed: int, tally: 
     seeds = [row_seed(seed, r.file) for r in batch]
     begin = time.perf_counter()
     try:
-        outputs = list(loaded.model(images, labels, seeds))
-        problem = None if len(outputs) == len(batch) else \
-            f"returned {len(outputs)} waveform(s) for {len(batch)} row(s); return one per row"
+        answer = loaded.model(images, labels, seeds)
+        problem = None
     except Exception as exc:  # noqa: BLE001 - the model's own error: named per row, the rest kept
-        outputs, problem = None, f"the model raised {describe_error(exc, loaded.source)}"
+        answer, problem = None, f"the model raised {describe_error(exc, loaded.source)}"
     finally:
         tally.model_seconds += time.perf_counter() - begin
+    outputs = _listed(answer) if problem is None else None
+    if problem is None and outputs is None:
+        problem = f"returned a {type(answer).__name__}; return a list with one waveform per row"
+    elif problem is None and len(outputs) != len(batch):
+        problem = f"returned {len(outputs)} waveform(s) for {len(batch)} row(s); return one per row"
     if problem is not None:
         if len(batch) > 1 and not last_try:
             return None
@@ -138,6 +142,16 @@ def _batch(loaded: LoadedModel, out: Path, batch, load_image, seed: int, tally: 
         for flag in flags:
             tally.flagged.setdefault(flag, []).append(row.file)
     return True
+
+
+def _listed(answer):
+    """The model's answer as a list of per-row outputs (a list, a tuple, or a batch array/tensor), else None."""
+    if answer is None or isinstance(answer, (str, bytes, dict)) or getattr(answer, "ndim", 2) == 0:
+        return None
+    try:
+        return list(answer)
+    except TypeError:
+        return None
 
 
 def now() -> str:

@@ -38,8 +38,17 @@ def generate(args) -> int:
     from imagehear.generation.loading import parse_model_args
 
     available_device(args.device)  # before any work: --device cuda on a machine without one
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings():  # ours as one line each; any other warning shows as it would
         warnings.simplefilter("always", GenerationWarning)
+        show = warnings.showwarning
+
+        def one_line(message, category, *rest, **kwargs):
+            if issubclass(category, GenerationWarning):
+                print(f"image-hear generate: warning: {message}", file=sys.stderr)
+            else:
+                show(message, category, *rest, **kwargs)
+
+        warnings.showwarning = one_line
         try:
             record = run(args.model, args.out, classes=args.classes, per_class=args.per_class, seed=args.seed,
                          batch_size=args.batch_size, device=args.device, shard=args.shard, source=args.source,
@@ -48,12 +57,6 @@ def generate(args) -> int:
             for line in str(exc).splitlines():
                 print(f"image-hear generate: error: {line}", file=sys.stderr)
             return 1
-        finally:
-            for w in caught:
-                if issubclass(w.category, GenerationWarning):
-                    print(f"image-hear generate: warning: {w.message}", file=sys.stderr)
-                else:
-                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     if int(os.environ.get("RANK", "0") or 0) != 0:  # under accelerate launch, process 0 reports
         return 0
     run_ = record["runs"][-1]

@@ -203,3 +203,55 @@ def test_the_readme_example_model_runs(tmp_path):
     assert main(["generate", f"{tmp_path}/my_model.py:MyModel", "--out", str(tmp_path / "run"), "--classes", "Dog",
                  "--per-class", "1", "--device", "cpu", "--quiet", "--model-arg", "seconds=1.5"]) == 0
     assert sf.info(tmp_path / "run" / "dog/dog_000.wav").frames == 24000
+
+
+@pytest.fixture(scope="module")
+def text_to_audio(tmp_path_factory):
+    """Tiny random Stable Audio Open pipeline and BLIP captioner folders, and diffusers' own pipeline
+    loaded from the first: (pipeline folder, captioner folder, reference pipeline)."""
+    from diffusers import StableAudioPipeline
+
+    from imagehear.testing.stable_audio import write_random_captioner, write_random_pipeline
+
+    root = tmp_path_factory.mktemp("text_to_audio")
+    pipeline = write_random_pipeline(root / "stable_audio")
+    return pipeline, write_random_captioner(root / "blip"), StableAudioPipeline.from_pretrained(str(pipeline))
+
+
+def reference_clip(pipe, prompt: str, seed: int) -> np.ndarray:
+    """The pipeline called directly, one row: the prompt, the row's seed, mono by channel mean."""
+    import torch
+
+    audio = pipe([prompt], audio_end_in_s=1.0, num_inference_steps=2, guidance_scale=7.0,
+                 generator=[torch.Generator().manual_seed(seed)]).audios[0]
+    return audio.mean(0).numpy()
+
+
+@pytest.mark.parametrize("baseline", ["class-prompt", "caption-to-audio"])
+def test_text_to_audio_baselines_are_the_pipeline_on_their_prompt_with_the_row_seed(baseline, text_to_audio,
+                                                                                    tmp_path, shared_dir):
+    from transformers import BlipForConditionalGeneration, BlipProcessor
+
+    pipeline, captioner, reference = text_to_audio
+    out = tmp_path / "run"
+    extra = ["--model-arg", f"captioner={captioner}"] if baseline == "caption-to-audio" else []
+    assert main(["generate", baseline, "--out", str(out), "--classes", "Dog,Cat", "--per-class", "1", "--device",
+                 "cpu", "--quiet", "--batch-size", "2", "--model-arg", f"pipeline={pipeline}", "--model-arg",
+                 "seconds=1.0", "--model-arg", "steps=2", *extra]) == 0
+    record = json.loads((out / "generation.json").read_text())
+    assert record["model"]["name"] == baseline and record["model"]["sample_rate"] == 1000
+    assert record["model"]["details"]["pipeline"] == str(pipeline)
+    blip = BlipForConditionalGeneration.from_pretrained(str(captioner)), BlipProcessor.from_pretrained(str(captioner))
+    for row in protocol.read_manifest(out):
+        prompt = f"The sound of {row.label.lower()}."
+        if baseline == "caption-to-audio":  # transformers' own loader and generate on the row's image
+            from PIL import Image
+
+            image = Image.open(shared_dir / "image_hear" / "images" / row.image).convert("RGB")
+            tokens = blip[0].generate(**blip[1](images=[image], return_tensors="pt"), max_new_tokens=30,
+                                      do_sample=False)
+            prompt = blip[1].batch_decode(tokens, skip_special_tokens=True)[0].strip()
+            assert prompt  # the random captioner still says something
+        clip, rate = sf.read(out / row.file, dtype="float32")
+        expected = reference_clip(reference, prompt, row_seed(0, row.file))
+        assert rate == 1000 and np.allclose(clip, expected, atol=1e-5, rtol=0)

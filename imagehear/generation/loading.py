@@ -23,8 +23,10 @@ from pathlib import Path
 
 from imagehear.errors import ImageHearError, UsageError
 
-FORMS = "path/to/file.py:NAME or package.module:NAME (or a baseline: retrieval)"
-BASELINES = {"retrieval": "imagehear.generation.retrieval:Retrieval"}  # runnable baselines, by their short name
+FORMS = "path/to/file.py:NAME or package.module:NAME (or a baseline: retrieval, class-prompt, caption-to-audio)"
+BASELINES = {"retrieval": "imagehear.generation.retrieval:Retrieval",
+             "class-prompt": "imagehear.generation.text_to_audio:ClassPrompt",
+             "caption-to-audio": "imagehear.generation.text_to_audio:CaptionToAudio"}  # runnable baselines, by their short name
 
 
 @dataclass

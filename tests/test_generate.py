@@ -255,3 +255,14 @@ def test_text_to_audio_baselines_are_the_pipeline_on_their_prompt_with_the_row_s
         clip, rate = sf.read(out / row.file, dtype="float32")
         expected = reference_clip(reference, prompt, row_seed(0, row.file))
         assert rate == 1000 and np.allclose(clip, expected, atol=1e-5, rtol=0)
+
+
+def test_a_baseline_without_its_weights_offline_is_one_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("IMAGEHEAR_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    rc = main(["generate", "class-prompt", "--out", str(tmp_path / "run"), "--device", "cpu", "--quiet",
+               "--model-arg", "pipeline=nobody/no-such-pipeline"])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert rc == 1 and len(lines) == 1 and "--model-arg pipeline=FOLDER" in lines[0], lines
+    assert lines[0].startswith("image-hear generate: error: nobody/no-such-pipeline: the pipeline is not in the")
+    assert not (tmp_path / "run").exists()  # nothing written before the model exists

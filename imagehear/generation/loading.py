@@ -24,9 +24,10 @@ from pathlib import Path
 from imagehear.errors import ImageHearError, UsageError
 
 FORMS = "path/to/file.py:NAME or package.module:NAME (or a baseline: retrieval, class-prompt, caption-to-audio)"
+# the runnable baselines, by their short names
 BASELINES = {"retrieval": "imagehear.generation.retrieval:Retrieval",
              "class-prompt": "imagehear.generation.text_to_audio:ClassPrompt",
-             "caption-to-audio": "imagehear.generation.text_to_audio:CaptionToAudio"}  # runnable baselines, by their short name
+             "caption-to-audio": "imagehear.generation.text_to_audio:CaptionToAudio"}
 
 
 @dataclass
@@ -98,7 +99,8 @@ def _import(entry: str):
             spec.loader.exec_module(module)
         except Exception as exc:  # noqa: BLE001 - the user's code: one line naming its own line
             sys.modules.pop(module_name, None)
-            raise ImageHearError(f"{target}: importing the model file failed: {describe_error(exc, str(path))}") from None
+            raise ImageHearError(f"{target}: importing the model file failed: "
+                                 f"{describe_error(exc, str(path))}") from None
         finally:
             if added:
                 sys.path.remove(str(path.resolve().parent))
@@ -170,6 +172,8 @@ def _build(factory, entry: str, args: dict, device: str):
                 from None
     try:
         built = factory(**call)
+    except ImageHearError:  # already one line that says what to do (a baseline's missing weights)
+        raise
     except Exception as exc:  # noqa: BLE001 - the user's code
         raise ImageHearError(f"{entry}: building the model failed: {describe_error(exc, _source(factory))}") \
             from None

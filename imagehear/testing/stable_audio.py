@@ -58,7 +58,8 @@ def write_random_captioner(folder, seed: int = 0) -> Path:
     the architecture of ``Salesforce/blip-image-captioning-base``), random weights, ``save_pretrained``."""
     import torch
     from tokenizers import Tokenizer, models, pre_tokenizers
-    from transformers import BertTokenizerFast, BlipConfig, BlipForConditionalGeneration, BlipImageProcessor, BlipProcessor
+    from transformers import (BertTokenizerFast, BlipConfig, BlipForConditionalGeneration, BlipImageProcessor,
+                              BlipProcessor)
 
     tok = Tokenizer(models.WordLevel({w: i for i, w in enumerate(CAPTION_WORDS)}, unk_token="[UNK]"))
     tok.pre_tokenizer = pre_tokenizers.Whitespace()

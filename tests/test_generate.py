@@ -181,7 +181,7 @@ def test_retrieval_baseline_returns_the_library_clip_the_cs_model_prefers(tmp_pa
         sf.write(library / f"clip{i}.wav", (0.2 * np.sin(2 * np.pi * 300 * (i + 1) * t)
                                             + 0.05 * i * rng.standard_normal(t.size)).astype("float32"), 16000)
     out, cache = tmp_path / "run", tmp_path / "cache"
-    assert main(["generate", "retrieval", "--out", str(out), "--classes", "Dog", "--per-class", "3", "--device",
+    assert main(["generate", "retrieval", "--out", str(out), "--classes", "Dog", "--per-class", "2", "--device",
                  "cpu", "--quiet", "--model-arg", f"library={library}", "--model-arg", f"weights_dir={weights_dir}",
                  "--model-arg", f"cache_dir={cache}"]) == 0
     record = json.loads((out / "generation.json").read_text())

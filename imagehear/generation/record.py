@@ -85,7 +85,3 @@ def update(folder: Path, rows, model: dict, settings: dict, run: dict) -> dict:
             json.dump(record, fh, indent=1)
             fh.write("\n")
     return record
-
-
-def read(folder) -> dict | None:
-    return protocol.read_generation(Path(folder))

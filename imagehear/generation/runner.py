@@ -173,12 +173,6 @@ def warn_flagged(flagged: dict) -> None:
                       GenerationWarning, stacklevel=3)
 
 
-def check_batch_size(batch_size) -> int:
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise UsageError(f"batch_size={batch_size!r}: must be an integer >= 1")
-    return batch_size
-
-
 def image_rows_only(rows, manifest: Path) -> None:
     other = [r for r in rows if r.conditioning != "image"]
     if other:

@@ -6,7 +6,7 @@ that need them, so ``import imagehear`` and ``image-hear --help`` stay instant.
 from imagehear.errors import ImageHearError
 
 __version__ = "0.1.0"
-__all__ = ["ImageHearError", "load_image_hear", "__version__"]
+__all__ = ["ImageHearError", "generate", "load_image_hear", "__version__"]
 
 
 def load_image_hear(source=None, cache_dir=None):
@@ -18,3 +18,10 @@ def load_image_hear(source=None, cache_dir=None):
     from imagehear.io.dataset import load_image_hear as _load
 
     return _load(source=source, cache_dir=cache_dir)
+
+
+def generate(model, out_dir, **options):
+    """Run ``model`` over the IMAGE HEAR plan into ``out_dir`` (see :func:`imagehear.generation.generate`)."""
+    from imagehear.generation import generate as _generate
+
+    return _generate(model, out_dir, **options)

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent / "imagehear"
 # The flow, first to last: files -> audio -> embeddings (cached) -> scores -> report, with the
 # front doors last. A module's layer is its first dotted part below imagehear (a top-level
 # module is its own layer); anything not listed sits with the front doors.
-LAYERS = ("errors", "protocol", "io", "models", "testing", "scores", "embed", "metrics", "evaluation",
+LAYERS = ("errors", "protocol", "io", "models", "testing", "scores", "embed", "metrics", "evaluation", "generation",
           "report", "leaderboard", "publish", "api", "cli")
 
 

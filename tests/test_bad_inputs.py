@@ -22,6 +22,33 @@ CASES = {
     ("plan", "--out"): [(["--out", "{file}/sub"], 2, "is a file")],
     ("plan", "--per-class"): [(["--out", "{tmp}/p", "--per-class", v], 2, "--per-class") for v in ("0", "-3", "x", "1.5")],
     ("plan", "--force"): [(["--out", "{gen}"], 2, "--force")],  # without it, an existing manifest is kept
+    ("plan", "--classes"): [(["--out", "{tmp}/p", "--classes", v], 2, "--classes") for v in ("Violin", ",")],
+    ("generate", "model"): [(["{tmp}/nope.py:Tone", "--out", "{tmp}/g"], 2, "no such file"),
+                            (["Tone", "--out", "{tmp}/g"], 2, "file.py:NAME"),
+                            (["{model}:Nope", "--out", "{tmp}/g"], 2, "defines no 'Nope'"),
+                            (["{model}:RATE", "--out", "{tmp}/g"], 2, "not a model or a factory"),
+                            (["{model}:odd", "--out", "{tmp}/g"], 2, "sample_rate must be a positive integer"),
+                            (["{model}:broken", "--out", "{tmp}/g"], 2, "the factory returned a function, not a model"),
+                            (["{tmp}/../plain.txt:x", "--out", "{tmp}/g"], 2, "file.py:NAME")],
+    ("generate", "--out"): [(["{model}:Tone", "--out", "{file}/sub"], 2, "--out"),
+                            (["{model}:Tone", "--out", "{gen}", "--per-class", "3"], 2, "another plan")],
+    ("generate", "--classes"): [(["{model}:Tone", "--out", "{tmp}/g", "--classes", v], 2, "--classes")
+                                for v in ("Violin", ",")],
+    ("generate", "--per-class"): [(["{model}:Tone", "--out", "{tmp}/g", "--per-class", v], 2, "--per-class")
+                                  for v in ("0", "x")],
+    ("generate", "--seed"): [(["{model}:Tone", "--out", "{tmp}/g", "--seed", v], 2, "--seed") for v in ("-1", "x")],
+    ("generate", "--batch-size"): [(["{model}:Tone", "--out", "{tmp}/g", "--batch-size", v], 2, "--batch-size")
+                                   for v in ("0", "1.5")],
+    ("generate", "--device"): [(["{model}:Tone", "--out", "{tmp}/g", "--device", v], 2, "device") for v in ("tpu", "cuda")],
+    ("generate", "--shard"): [(["{model}:Tone", "--out", "{tmp}/g", "--shard", v], 2, "--shard")
+                              for v in ("2/2", "1", "a/b", "0/0", "-1/2")],
+    ("generate", "--source"): [(["{model}:Tone", "--out", "{tmp}/g", "--source", "{tmp}/nope"], 2, "--source")],
+    ("generate", "--model-arg"): [(["{model}:Tone", "--out", "{tmp}/g", "--model-arg", v], 2, "--model-arg")
+                                  for v in ("steps", "1x=3", "=3")]
+    + [(["{model}:Tone", "--out", "{tmp}/g", "--model-arg", "steps=3"], 2, "does not fit the factory"),
+       (["{model}:tone", "--out", "{tmp}/g", "--model-arg", "steps=3"], 2, "needs a factory"),
+       (["{model}:Tone", "--out", "{tmp}/g", "--model-arg", "a=1", "--model-arg", "a=2"], 2, "given twice")],
+    ("generate", "--quiet"): [],
     ("check", "generated_dir"): [(["{tmp}/nope"], 2, "no such folder"), (["{file}"], 2, "is a file, not a folder"),
                                  (["{tmp}"], 1, "image-hear plan --out")],
     ("check", "--min-seconds"): [(["{gen}", "--min-seconds", v], 2, "--min-seconds") for v in ("0", "-1", "x", "nan", "inf")],
@@ -119,7 +146,11 @@ def places(tmp_path):
     res.write_text(json.dumps({"metrics": {}}))
     fresh = tmp_path / "fresh"
     fresh.mkdir()
-    return {"gen": str(gen), "file": str(plain), "res": str(res), "tmp": str(fresh)}
+    model = tmp_path / "tone.py"  # a model (tone), a factory (Tone), and two names that are neither
+    model.write_text("class Tone:\n    sample_rate = 16000\n    def __call__(self, images, labels, seeds):\n"
+                     "        return [[0.1] * 16000 for _ in seeds]\n\n"
+                     "tone = Tone()\nodd = Tone()\nodd.sample_rate = '16k'\nRATE = 16000\ndef broken():\n    return lambda images, labels, seeds: []\n")
+    return {"gen": str(gen), "file": str(plain), "res": str(res), "tmp": str(fresh), "model": str(model)}
 
 
 CASE_LIST = [(command, option, args, code, text) for (command, option), cases in CASES.items()

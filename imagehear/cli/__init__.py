@@ -54,6 +54,8 @@ METRICS = _typed(arguments.metric_list, "metrics")
 SOURCE = _typed(arguments.image_source, "source")
 URL = _typed(arguments.url, "url")
 TEXT = _typed(arguments.text, "text")
+CLASSES = _typed(arguments.class_list, "classes")
+MODEL_ARG = _typed(arguments.model_arg, "KEY=VALUE")
 
 
 def _frames(value):
@@ -101,6 +103,31 @@ def _add_evaluate(sub, defaults) -> None:
                    help="inference precision (reduced precision is opt-in and never ranked)")
     p.add_argument("--paper", type=URL, help="paper URL recorded with the model")
     p.add_argument("--code", type=URL, help="code URL recorded with the model")
+
+
+def _add_generate(sub) -> None:
+    p = sub.add_parser("generate", help="run your image-to-audio model over the plan: the clips, resumable, sharded",
+                       epilog=ENVIRONMENT, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("model", type=TEXT, help="path/to/file.py:NAME or package.module:NAME: a callable "
+                   "NAME(images, labels, seeds) -> one 1-D float waveform per row, with a sample_rate attribute, "
+                   "or a factory returning one (called with the --model-arg values)")
+    p.add_argument("--out", required=True, type=OUT_DIR, help="the generated folder: manifest.csv (written when "
+                   "absent), the clips, generation.json")
+    p.add_argument("--classes", type=CLASSES, help="only these classes (comma-separated; a subset plan, never "
+                   "ranked; only for a folder without manifest.csv)")
+    p.add_argument("--per-class", type=COUNT, default=None, help="clips per class (default 120, the protocol's)")
+    p.add_argument("--seed", type=SEED, default=0, help="run seed; each row's seed is derived from it and the "
+                   "row's file name (default 0)")
+    p.add_argument("--batch-size", type=COUNT, default=8, help="rows per model call (default 8)")
+    p.add_argument("--device", type=DEVICE, default="auto", help=f"{arguments.DEVICE_FORMS}, given to a factory "
+                   "that takes `device` (default auto)")
+    p.add_argument("--shard", type=_typed(arguments.shard, "shard"), default=None, metavar="I/N",
+                   help="this process's share: rows I, I+N, I+2N, ... (0 <= I < N); under `accelerate launch` "
+                   "the shards come from its environment")
+    p.add_argument("--source", type=SOURCE, help="IMAGE HEAR image source (as for evaluate)")
+    p.add_argument("--model-arg", action="append", default=[], metavar="KEY=VALUE", type=MODEL_ARG,
+                   help="passed to the factory as KEY=VALUE (JSON values: numbers, true/false; else text); repeat")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _add_compare(sub) -> None:
@@ -164,7 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("plan", help="write the generation plan (manifest.csv) for a model to fill")
     p.add_argument("--out", required=True, type=OUT_DIR, help="folder for manifest.csv and README.txt")
     p.add_argument("--per-class", type=COUNT, default=120, help="clips per class (protocol v1: 120)")
+    p.add_argument("--classes", type=CLASSES, help="comma-separated subset of classes, e.g. Dog,Piano (a smoke "
+                   "test; never ranked)")
     p.add_argument("--force", action="store_true", help="overwrite an existing manifest.csv")
+
+    _add_generate(sub)
 
     p = sub.add_parser("check", help="validate a generated folder against its manifest")
     p.add_argument("generated_dir", type=FOLDER, help="the generated folder (holding manifest.csv)")

@@ -7,6 +7,7 @@ and exits 2 for a usage mistake (:class:`~imagehear.errors.UsageError`) or 1 for
 from __future__ import annotations
 
 import json
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -22,9 +23,47 @@ def plan(args) -> int:
     if manifest.exists() and not args.force:
         raise UsageError(f"{manifest} already exists (perhaps edited); pass --force to overwrite it, "
                          "or choose another --out")
-    path = write_plan(args.out, per_class=args.per_class)
-    print(f"wrote {path} ({args.per_class * len(protocol.CLASS_NAMES)} clips, "
-          f"{len(protocol.CLASS_NAMES)} classes x {args.per_class})")
+    path = write_plan(args.out, per_class=args.per_class, classes=args.classes)
+    n = len(args.classes or protocol.CLASS_NAMES)
+    subset = " (a subset of the plan)" if n < len(protocol.CLASS_NAMES) or args.per_class < 120 else ""
+    print(f"wrote {path} ({args.per_class * n} clips, {n} classes x {args.per_class}){subset}")
+    return 0
+
+
+def generate(args) -> int:
+    """Exit 0 when every row has its clip; 1 (one line per failed row) when the model failed on some."""
+    from imagehear.evaluation.arguments import available_device
+    from imagehear.generation import GenerationError, GenerationWarning
+    from imagehear.generation import generate as run
+    from imagehear.generation.loading import parse_model_args
+
+    available_device(args.device)  # before any work: --device cuda on a machine without one
+    with warnings.catch_warnings():  # ours as one line each; any other warning shows as it would
+        warnings.simplefilter("always", GenerationWarning)
+        show = warnings.showwarning
+
+        def one_line(message, category, *rest, **kwargs):
+            if issubclass(category, GenerationWarning):
+                print(f"image-hear generate: warning: {message}", file=sys.stderr)
+            else:
+                show(message, category, *rest, **kwargs)
+
+        warnings.showwarning = one_line
+        try:
+            record = run(args.model, args.out, classes=args.classes, per_class=args.per_class, seed=args.seed,
+                         batch_size=args.batch_size, device=args.device, shard=args.shard, source=args.source,
+                         model_args=parse_model_args(args.model_arg), progress=not args.quiet)
+        except GenerationError as exc:  # one line per failed row, each naming its file and image
+            for line in str(exc).splitlines():
+                print(f"image-hear generate: error: {line}", file=sys.stderr)
+            return 1
+    if int(os.environ.get("RANK", "0") or 0) != 0:  # under accelerate launch, process 0 reports
+        return 0
+    run_ = record["runs"][-1]
+    speed = f", {run_['seconds_per_clip']:.3f} s per clip" if run_["seconds_per_clip"] else ""
+    print(f"{run_['written']} clip(s) written, {run_['pending'] - run_['written']} failed, "
+          f"{record['clips']['on_disk']} of {record['clips']['listed']} on disk ({record['status']}){speed}; "
+          f"next: image-hear check {args.out}")
     return 0
 
 

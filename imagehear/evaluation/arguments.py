@@ -69,6 +69,43 @@ def metric_list(value) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+def class_list(value) -> tuple[str, ...]:
+    """Comma-separated IMAGE HEAR class names (case-insensitive, or folder names), in plan order.
+
+    >>> class_list("piano, dog")
+    ('Dog', 'Piano')
+    """
+    from imagehear.protocol import plan_classes
+
+    names = [n.strip() for n in str(value).split(",") if n.strip()]
+    if not names:
+        raise UsageError("names no class; e.g. Dog,Piano (classes: `image-hear plan --help`)")
+    try:
+        return plan_classes(names)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def shard(value) -> tuple[int, int]:
+    """``I/N``: this process takes every N-th manifest row starting at row I (0 <= I < N).
+
+    >>> shard("1/4")
+    (1, 4)
+    """
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", str(value))
+    if not match or not int(match[2]) >= 1 or not int(match[1]) < int(match[2]):
+        raise UsageError(f"must be I/N with 0 <= I < N (shards 0/2 and 1/2 split a run in two), got {value!r}")
+    return int(match[1]), int(match[2])
+
+
+def model_arg(value) -> str:
+    """One ``--model-arg``: ``KEY=VALUE`` with KEY a Python identifier (the value is read later)."""
+    key, sep, _ = str(value).partition("=")
+    if not sep or not re.fullmatch(r"[A-Za-z_]\w*", key.strip()):
+        raise UsageError(f"{str(value)[:60]!r}: give KEY=VALUE with KEY a Python identifier (e.g. steps=50)")
+    return str(value)
+
+
 def existing_dir(value) -> Path:
     """A folder that exists (a file or a missing path is refused, naming it)."""
     path = Path(value).expanduser()

@@ -272,17 +272,19 @@ def results_record(clips: Clips, names, out: dict, backbones, options: Options) 
         "skipped": clips.skipped, "metrics": out,
         **({"reference_set": fingerprint(clips.reference, clips.reference_names or
                                          [item.name for item in clips.reference])} if clips.reference else {}),
-        "config": run_config(names, backbones, options, cover),
+        "config": run_config(names, backbones, options, cover, clips),
         "environment": environment(backbones, options),
     }
 
 
-def run_config(names, backbones, options: Options, cover: dict) -> dict:
+def run_config(names, backbones, options: Options, cover: dict, clips: Clips) -> dict:
     """results.json ``config``: every protocol choice, and how video and frames rows were read."""
     from imagehear.evaluation.environment import protocol_config
 
     config = protocol_config(names, backbones.loaded, options.seed, options.precision, options.profile,
                              compute.bootstrap_config(options.seed))
+    if clips.generation is not None:  # how the clips were made (image-hear generate's generation.json)
+        config["generation"] = clips.generation
     if cover.get("conditioning"):
         from imagehear.embed.frames import config_record
 

@@ -139,6 +139,7 @@ class Clips:
     skipped: list[dict] = field(default_factory=list)  # clips left out by --skip-invalid: {"file", "reason"}
     name: str | None = None     # the model's name when the run gives none (a folder's name)
     notes: list[str] = field(default_factory=list)  # what was warned while the set was built (results' warnings)
+    generation: dict | None = None  # the folder's generation.json (how `image-hear generate` made the clips)
 
     @classmethod
     def from_lists(cls, predictions, references=None, images=None, labels=None, sampling_rate=None,
@@ -163,12 +164,15 @@ class Clips:
     @classmethod
     def from_manifest(cls, folder, rows, images=None, skipped=()) -> Clips:
         """Clips of a generated folder: its (checked) manifest ``rows``, named by their manifest
-        path (the inception score orders clips by name), with ``images`` per row if given."""
+        path (the inception score orders clips by name), with ``images`` per row if given. The
+        model's name is the one ``image-hear generate`` recorded, else the folder's name."""
         folder = Path(folder)
+        generation = protocol.read_generation(folder)
+        name = ((generation or {}).get("model") or {}).get("name") or folder.resolve().name
         return cls(as_items([folder / r.file for r in rows], names=[r.file for r in rows]),
                    [r.label or "all" for r in rows], images=images,
                    image_ids=[r.image or r.video or r.frames for r in rows],  # the intervals' unit
-                   rows=list(rows), skipped=list(skipped), name=folder.resolve().name)
+                   rows=list(rows), skipped=list(skipped), name=str(name), generation=generation)
 
     def units(self) -> list[str] | None:
         """The conditioning image of each clip, as the intervals' resampling unit: the manifest's

@@ -103,7 +103,7 @@ def _location(source: str, name: str) -> str:
     return source + name if is_url(source) else os.path.join(source, name)
 
 
-def fetch_images(source=None, cache_dir=None, files=protocol.IMAGE_FILES) -> dict[str, Path]:
+def fetch_images(source=None, cache_dir=None, files=protocol.IMAGE_FILES, progress: bool = True) -> dict[str, Path]:
     """Fetch ``files`` (default: the 100 benchmark images) into the cache; ``{name: path}``.
 
     Cached files that still match their SHA-256 are reused; the rest are fetched again.
@@ -135,7 +135,8 @@ def fetch_images(source=None, cache_dir=None, files=protocol.IMAGE_FILES) -> dic
     pool = ThreadPoolExecutor(max_workers=WORKERS)
     try:
         # map() yields in listing order and re-raises the first failure here
-        paths = list(tqdm(pool.map(one, files), total=len(files), desc="IMAGE HEAR images", unit="img"))
+        paths = list(tqdm(pool.map(one, files), total=len(files), desc="IMAGE HEAR images", unit="img",
+                          disable=not progress))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)  # never leave a thread writing a .part
     return dict(zip(files, paths))

@@ -37,6 +37,7 @@ from imagehear.errors import ManifestError
 PROTOCOL_VERSION = "v1"
 CLIPS_PER_CLASS = 120
 MANIFEST_NAME = "manifest.csv"
+GENERATION_NAME = "generation.json"  # beside the manifest: how `image-hear generate` made the clips
 MANIFEST_COLUMNS = ("file", "label", "image")   # IMAGE HEAR: every clip conditioned on one of its images
 CONDITIONING_COLUMNS = ("image", "video", "frames")
 EXTENDED_COLUMNS = ("file", "label") + CONDITIONING_COLUMNS
@@ -88,6 +89,25 @@ EXCLUDED_AUDIOSET_INDICES: tuple[int, ...] = tuple(METADATA["audioset_excluded_i
 
 def class_slug(name: str) -> str:
     return name.lower().replace(" ", "_")
+
+
+def plan_classes(classes=None) -> tuple[str, ...]:
+    """Class names in the plan's (sorted) order; ``None``: all 30. Names match case-insensitively,
+    and by their folder name (``electric_guitar``); an unknown one is a ValueError naming it.
+
+    >>> plan_classes(["piano", "Dog"])
+    ('Dog', 'Piano')
+    """
+    if classes is None:
+        return CLASS_NAMES
+    known = {key: name for name in CLASS_NAMES for key in (name.lower(), class_slug(name))}
+    unknown = [c for c in classes if str(c).strip().lower() not in known]
+    if unknown:
+        raise ValueError(f"unknown class {unknown[0]!r}; classes are {', '.join(CLASS_NAMES)}")
+    chosen = {known[str(c).strip().lower()] for c in classes}
+    if not chosen:
+        raise ValueError("names no class")
+    return tuple(name for name in CLASS_NAMES if name in chosen)
 
 
 def generation_plan(per_class: int = CLIPS_PER_CLASS, classes=None) -> list[PlanRow]:
@@ -185,3 +205,18 @@ def plan_coverage(rows, per_class: int = CLIPS_PER_CLASS) -> dict:
     if kinds["image"] != len(rows):
         out["conditioning"] = kinds  # rows per conditioning column (only for manifests with video or frames rows)
     return out
+
+
+def read_generation(folder) -> dict | None:
+    """The folder's ``generation.json`` (written by ``image-hear generate``), or None without one."""
+    path = Path(folder) / GENERATION_NAME
+    if not path.is_file():
+        return None
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ManifestError(f"{path}: not valid JSON ({exc}); delete it, or re-run `image-hear generate` "
+                            "to write it again") from None
+    if not isinstance(record, dict):
+        raise ManifestError(f"{path}: must hold a JSON object; delete it or re-run `image-hear generate`")
+    return record

@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from imagehear import protocol
@@ -33,11 +34,18 @@ updating it. A subset of rows (a smoke test) is fine; results then say "complete
 """
 
 
-def write_plan(out_dir, per_class: int = protocol.CLIPS_PER_CLASS) -> Path:
-    """Write ``manifest.csv`` and ``README.txt`` into ``out_dir``; return the manifest path."""
+def write_plan(out_dir, per_class: int = protocol.CLIPS_PER_CLASS, classes=None) -> Path:
+    """Write ``manifest.csv`` and ``README.txt`` into ``out_dir``; return the manifest path.
+
+    ``classes`` (names, in any order) or a ``per_class`` below 120 write a subset of the plan
+    (a smoke test): the same rows, file names and images as the full plan has for them."""
     out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
     manifest = out_dir / protocol.MANIFEST_NAME
-    protocol.write_manifest(protocol.generation_plan(per_class), manifest)
+    # a temp name, then a rename: shards starting together never read a half-written manifest
+    part = out_dir / f".{protocol.MANIFEST_NAME}.{os.getpid()}.part"
+    protocol.write_manifest(protocol.generation_plan(per_class, protocol.plan_classes(classes)), part)
+    os.replace(part, manifest)
     (out_dir / "README.txt").write_text(README_TEXT.format(
         version=protocol.PROTOCOL_VERSION, per_class=per_class, folder=out_dir))
     return manifest

@@ -240,6 +240,30 @@ def test_panns_metrics_equal_the_math_on_direct_embeddings(cli_results, generate
     assert second["config"]["metrics"]["fd_panns"].startswith("Frechet distance (as fad) between PANNs")
 
 
+def test_fd_inf_from_the_warm_cache_equals_the_math(cli_results, generated, weights_dir):
+    """fad_inf and fd_passt_inf reuse the cached VGGish and PaSST rows (no backbone runs) and equal
+    scores.frechet_distance_inf on the backbones called directly; the fit is recorded."""
+    results, out = cli_results
+    gen, ref, rows = generated
+    inf_out = out.with_name("inf.json")
+    with forward_calls() as calls:
+        assert main(["evaluate", str(gen), "--reference-dir", str(ref), "--weights-dir", str(weights_dir),
+                     "--device", "cpu", "--cache-dir", str(out.parent / "cache"), "--seed", "3",
+                     "--metrics", "fad_inf,fd_passt_inf", "--out", str(inf_out)]) == 0
+    assert not calls
+    entry = json.loads(inf_out.read_text())["metrics"]["fad_inf"]
+    ref_paths = sorted(p for p in ref.rglob("*") if p.suffix in (".flac", ".wav"))
+    vgg_gen = np.concatenate([o["embedding"] for o in embed_one_by_one("vggish", [gen / r.file for r in rows],
+                                                                         weights_dir)])
+    vgg_ref = np.concatenate([o["embedding"] for o in embed_one_by_one("vggish", ref_paths, weights_dir)])
+    direct = scores.frechet_distance_inf(vgg_gen, vgg_ref, seed=3, min_n=len(vgg_gen) // 2)
+    assert entry["value"] == pytest.approx(direct.value, rel=1e-4, abs=1e-6)
+    assert [p[0] for p in entry["points"]] == [n for n, _ in direct.points] and entry["seed"] == 3
+    assert entry["min_n"] == len(vgg_gen) // 2 and "fewer than fadtk's smallest subset (500)" in entry["note"]
+    passt = json.loads(inf_out.read_text())["metrics"]["fd_passt_inf"]
+    assert passt["n_generated"] == 6 and passt["min_n"] == 3 and len(passt["points"]) == 25
+
+
 def test_a_failing_metric_is_recorded_and_exits_1(cli_results, generated, weights_dir, shared_dir, capsys):
     """IS needs 10 clips; the run has 6: results.json keeps accuracy, is_passt carries its error."""
     results, out = cli_results

@@ -123,6 +123,23 @@ def fd_panns(inputs: MetricInputs):
     return _fd(inputs, "panns.embedding", "clips", "FD (PANNs)")
 
 
+def _fd_inf(inputs: MetricInputs, output: str, unit: str, metric: str):
+    return compute.frechet_inf_entry(_rows(output, inputs.generated[output]), _rows(output, inputs.reference[output]),
+                                     inputs.seed, metric=metric, unit=unit), {}
+
+
+def fad_inf(inputs: MetricInputs):
+    return _fd_inf(inputs, "vggish.embedding", "VGGish frames (0.96 s each)", "FAD∞")
+
+
+def fd_passt_inf(inputs: MetricInputs):
+    return _fd_inf(inputs, "passt.embedding", "clips", "FD∞ (PaSST)")
+
+
+def fd_panns_inf(inputs: MetricInputs):
+    return _fd_inf(inputs, "panns.embedding", "clips", "FD∞ (PANNs)")
+
+
 def kad(inputs: MetricInputs):
     return compute.kad_entry(inputs.stack("passt.embedding"), inputs.stack("passt.embedding", "reference"),
                                 inputs.seed, labels=inputs.labels, images=inputs.images), {}

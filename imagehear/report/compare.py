@@ -190,6 +190,8 @@ def compare(a, b, *, metrics=None, n_resamples: int = compute.N_RESAMPLES, n_res
         elif name in SET_METRICS:
             skipped[name] = ("set-level: needs both runs' embeddings (image-hear compare --reference-dir, "
                              "or embeddings=...)")
+        elif METRICS[name].ci == "fit":
+            skipped[name] = "an extrapolation without an interval (FD-inf), not comparable clip by clip"
         else:
             skipped[name] = "reported as std over splits, not comparable clip by clip"
     return {"a": {"model": _get(a, "model", "name")}, "b": {"model": _get(b, "model", "name")},

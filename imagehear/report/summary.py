@@ -68,6 +68,8 @@ def _metric_lines(key: str, entry: dict) -> list[str]:
         ci_text = f"{num(ci[0], dec)} – {num(ci[1], dec)}"
     elif "std" in entry:
         ci_text = f"± {num(entry['std'], dec)} (std over {entry.get('n_splits', '?')} splits)"
+    elif "r2" in entry and "points" in entry:  # FD-inf: an extrapolation, no interval; how well the line fits
+        ci_text = f"no CI (fit over {len(entry['points'])} sizes, r² {num(entry['r2'], 2)})"
     else:
         ci_text = "—"
     lines = [f"| {name} | {num(entry.get('value'), dec)}{unit} | {ci_text} | {_count(entry)} |"]

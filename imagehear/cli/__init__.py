@@ -87,8 +87,9 @@ def _add_evaluate(sub, defaults) -> None:
     p.add_argument("--pad-to-10s", action="store_true", help="zero-pad PaSST input shorter than 10 s (longer "
                    "clips keep the 10 s windows; --compat av-benchmark pads and crops to exactly 10 s)")
     p.add_argument("--compat", default="protocol-v1", choices=list(profiles),
-                   help="evaluation profile: protocol-v1 (default) or av-benchmark (reproduces "
-                   "github.com/hkchengrex/av-benchmark's numbers; see docs/av_benchmark.md)")
+                   help="evaluation profile: protocol-v1 (default), av-benchmark (reproduces "
+                   "github.com/hkchengrex/av-benchmark's numbers; see docs/av_benchmark.md) or ssv2a "
+                   "(SSV2A's CS: --metrics clip_score; see docs/published.md)")
     p.add_argument("--audio-length", type=SECONDS, default=None, metavar="SECONDS",
                    help="crop every clip (generated and reference) to this many seconds, never pad "
                    "(av-benchmark's --audio_length; MMAudio uses 8)")

@@ -55,7 +55,9 @@ def _option_reasons(config: dict) -> list[str]:
     elif profile.get("name") != "protocol-v1":
         reasons.append(f"profile {str(profile.get('name'))[:40]} (--compat), not protocol-v1")
     else:
-        changed = sorted(k for k in set(DEFAULT_PROFILE) | set(profile) if profile.get(k) != DEFAULT_PROFILE.get(k))
+        # a key the file lacks is an option added after the version that wrote it: its default then
+        changed = sorted(k for k in set(DEFAULT_PROFILE) | set(profile)
+                         if profile.get(k, DEFAULT_PROFILE.get(k)) != DEFAULT_PROFILE.get(k))
         if changed:
             reasons.append("options differ from protocol v1: " + ", ".join(
                 f"{k}={str(profile.get(k))[:20]}" for k in changed[:4]))

@@ -66,7 +66,21 @@ def clip_score(inputs: MetricInputs):
     else:
         entry, values = compute.clip_score_frames_entry(inputs.stack("wav2clip.embedding"), images,
                                                            inputs.labels, inputs.seed, images=inputs.images)
+    scale = inputs.profile.clip_score_scale
+    if scale != 100.0:  # a profile's convention (SSV2A: the bare cosine)
+        entry, values = _rescaled(entry, scale / 100.0), values * (scale / 100.0)
+        entry["scale"] = f"{scale:g} x mean cosine (profile {inputs.profile.name})"
     return entry, {"clip_score": values.tolist()}
+
+
+def _rescaled(entry: dict, factor: float) -> dict:
+    """A similarity entry at another scale: the value, its interval (the same resamples), the
+    per-class means and the chance level are all linear in it."""
+    out = {**entry, "value": entry["value"] * factor, "ci95": [v * factor for v in entry["ci95"]],
+           "per_class": {k: v * factor for k, v in entry["per_class"].items()}}
+    if isinstance(entry.get("chance", {}).get("value"), float):
+        out["chance"] = {**entry["chance"], "value": entry["chance"]["value"] * factor}
+    return out
 
 
 def clap_score(inputs: MetricInputs):

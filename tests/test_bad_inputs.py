@@ -21,6 +21,7 @@ from imagehear.cli import build_parser, main
 CASES = {
     ("plan", "--out"): [(["--out", "{file}/sub"], 2, "is a file")],
     ("plan", "--per-class"): [(["--out", "{tmp}/p", "--per-class", v], 2, "--per-class") for v in ("0", "-3", "x", "1.5")],
+    ("plan", "--image-set"): [(["--out", "{tmp}/p", "--image-set", v], 2, "--image-set") for v in ("v2a_mapper", "")],
     ("plan", "--force"): [(["--out", "{gen}"], 2, "--force")],  # without it, an existing manifest is kept
     ("check", "generated_dir"): [(["{tmp}/nope"], 2, "no such folder"), (["{file}"], 2, "is a file, not a folder"),
                                  (["{tmp}"], 1, "image-hear plan --out")],
@@ -29,6 +30,7 @@ CASES = {
     ("dataset", "--out"): [(["--out", "{file}/sub"], 2, "--out")],
     ("dataset", "--source"): [(["--out", "{tmp}/d", "--source", v], 2, "--source")
                               for v in ("{tmp}/nope", "ftp://example.org/x", "{file}")],
+    ("dataset", "--image-set"): [(["--out", "{tmp}/d", "--image-set", "101"], 2, "--image-set")],
     ("dataset", "--cache-dir"): [(["--out", "{tmp}/d", "--cache-dir", "{file}"], 2, "--cache-dir")],
     ("evaluate", "generated_dir"): [(["{tmp}/nope"], 2, "no such folder"), (["{tmp}"], 1, "no manifest.csv")],
     ("evaluate", "--reference-dir"): [(["{gen}", "--reference-dir", "{tmp}/nope"], 2, "--reference-dir")],

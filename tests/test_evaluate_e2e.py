@@ -67,7 +67,7 @@ def cli_results(generated, weights_dir, shared_dir, tmp_path_factory):
 def test_results_file_states_how_it_was_computed(cli_results, generated):
     results, out = cli_results
     assert results["benchmark"] == "image_hear" and results["protocol"] == "v1"
-    assert results["complete"] is False and results["n_samples"] == 6
+    assert results["complete"] is False and results["n_samples"] == 6 and results["image_set"] == "im2wav"
     assert results["coverage"]["missing_per_class"]["Dog"] == 118
     assert set(results["metrics"]) == {"clip_score", "accuracy", "clap_score", "kl", "fad", "kad", "fd_passt"}
     env = results["environment"]

@@ -136,11 +136,16 @@ def _add_publish(sub) -> None:
     p.add_argument("--repo", type=FOLDER, help="checkout to release (default: the one holding this package)")
 
 
+_IMAGE_SET_HELP = ("im2wav (default: protocol v1, the listing's 100 images) or v2a-mapper (all 101 files of "
+                   "Im2Wav's folder, people4.jpg in People, as V2A-Mapper scored; a separate comparability group)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from imagehear import __version__
     from imagehear.embed.frames import DEFAULT_FRAMES
     from imagehear.metrics import DEFAULT_METRICS
     from imagehear.metrics import METRICS as REGISTRY
+    from imagehear.protocol import IMAGE_SETS
     from imagehear.protocol.profiles import PROFILES
 
     parser = OneLineParser(prog="image-hear", description="IMAGE HEAR benchmark toolkit (image-to-audio "
@@ -153,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, type=OUT_DIR, help="folder for manifest.csv and README.txt")
     p.add_argument("--per-class", type=COUNT, default=120, help="clips per class (protocol v1: 120)")
     p.add_argument("--force", action="store_true", help="overwrite an existing manifest.csv")
+    p.add_argument("--image-set", default="im2wav", choices=list(IMAGE_SETS), help=_IMAGE_SET_HELP)
 
     p = sub.add_parser("check", help="validate a generated folder against its manifest")
     p.add_argument("generated_dir", type=FOLDER, help="the generated folder (holding manifest.csv)")
@@ -164,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", type=SOURCE, help="base URL or local folder with the images (default: a local "
                    "copy beside the checkout, else the pinned GitHub commit; also IMAGEHEAR_SOURCE)")
     p.add_argument("--cache-dir", type=OUT_DIR, help="where downloaded images are kept")
+    p.add_argument("--image-set", default="im2wav", choices=list(IMAGE_SETS), help=_IMAGE_SET_HELP)
 
     _add_evaluate(sub, (DEFAULT_FRAMES, DEFAULT_METRICS, list(REGISTRY), PROFILES))
     _add_compare(sub)

@@ -22,9 +22,9 @@ def plan(args) -> int:
     if manifest.exists() and not args.force:
         raise UsageError(f"{manifest} already exists (perhaps edited); pass --force to overwrite it, "
                          "or choose another --out")
-    path = write_plan(args.out, per_class=args.per_class)
+    path = write_plan(args.out, per_class=args.per_class, image_set=args.image_set)
     print(f"wrote {path} ({args.per_class * len(protocol.CLASS_NAMES)} clips, "
-          f"{len(protocol.CLASS_NAMES)} classes x {args.per_class})")
+          f"{len(protocol.CLASS_NAMES)} classes x {args.per_class}, image set {args.image_set})")
     return 0
 
 
@@ -39,7 +39,7 @@ def check(args) -> int:
 def dataset(args) -> int:
     from imagehear.io.dataset import export_hub_folder
 
-    out = export_hub_folder(args.out, source=args.source, cache_dir=args.cache_dir)
+    out = export_hub_folder(args.out, source=args.source, cache_dir=args.cache_dir, image_set=args.image_set)
     print(f"wrote the Hub form of IMAGE HEAR to {out}; load it with datasets.load_dataset({str(out)!r})")
     return 0
 

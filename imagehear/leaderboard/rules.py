@@ -19,7 +19,7 @@ from __future__ import annotations
 from imagehear.leaderboard.consistency import unverifiable_reasons
 from imagehear.metrics import METRICS
 from imagehear.models.weights import REGISTRY
-from imagehear.protocol import CLASS_NAMES, CLIPS_PER_CLASS, PROTOCOL_VERSION
+from imagehear.protocol import CLASS_NAMES, CLIPS_PER_CLASS, DEFAULT_IMAGE_SET, IMAGE_SETS, PROTOCOL_VERSION
 from imagehear.protocol.profiles import PROFILES
 
 FULL_N_SAMPLES = CLIPS_PER_CLASS * len(CLASS_NAMES)
@@ -70,6 +70,19 @@ def _option_reasons(config: dict) -> list[str]:
     return reasons
 
 
+def image_set_reasons(data: dict) -> list[str]:
+    """Results on another image set (V2A-Mapper's 101 files) form their own comparability group.
+
+    >>> image_set_reasons({"image_set": "v2a-mapper"})[0][:40]
+    'image set v2a-mapper (all 101 files of I'
+    """
+    image_set = data.get("image_set", DEFAULT_IMAGE_SET)  # files written before image sets: protocol v1's
+    if image_set == DEFAULT_IMAGE_SET:
+        return []
+    what = IMAGE_SETS.get(image_set, "unknown")
+    return [f"image set {str(image_set)[:20]} ({what}): its own comparability group, not protocol v1's 100 images"]
+
+
 def _definition_reasons(data: dict) -> list[str]:
     recorded = (data.get("config") or {}).get("metrics")
     if not isinstance(recorded, dict):
@@ -109,7 +122,7 @@ def unranked_reasons(data: dict, accepted: dict) -> list[str]:
     ``accepted`` maps registry names to accepted SHA-256s (:func:`imagehear.models.weights.accepted_sha256`).
     """
     reasons = [] if data.get("protocol") == PROTOCOL_VERSION else [f"protocol {data.get('protocol')!r}, not v1"]
-    reasons += _coverage_reasons(data)
+    reasons += _coverage_reasons(data) + image_set_reasons(data)
     config = data.get("config") if isinstance(data.get("config"), dict) else {}
     reasons += _option_reasons(config)
     if isinstance(data.get("metrics"), dict):

@@ -78,16 +78,21 @@ def clips(tmp_path_factory, shared_dir):
     return paths, images
 
 
-def test_ssv2a_cs_equals_its_code_and_the_batch_matters(clips, weights_dir):
+def test_ssv2a_cs_equals_its_code_and_the_batch_matters(clips, weights_dir, tmp_path):
     from imagehear.models.backbone import load_backbone
+    from tests.torch_calls import forward_calls
 
     paths, images = clips
     labels = ["Dog", "Piano", "Rain"] * 2
     ssv2a = replace(PROFILES["ssv2a"], wav2clip_batch=BATCH)
-    options = pipeline.Options(weights_dir=str(weights_dir), device="cpu", cache_dir=False, profile=ssv2a,
+    options = pipeline.Options(weights_dir=str(weights_dir), device="cpu", cache_dir=str(tmp_path), profile=ssv2a,
                                progress=False)
     out, columns, _ = pipeline.run(["clip_score"], Clips.from_lists([str(p) for p in paths], None, images, labels),
                                    options)
+    with forward_calls() as calls:  # each batch was cached whole: a rerun embeds nothing
+        again, _, _ = pipeline.run(["clip_score"], Clips.from_lists([str(p) for p in paths], None, images, labels),
+                                   options)
+    assert not calls and again["clip_score"]["value"] == out["clip_score"]["value"]
     audio = _ssv2a_audio_embeddings(paths, weights_dir)
     clip = load_backbone("clip", str(weights_dir), "cpu")
     img = clip.embed_images([Image.open(p).convert("RGB") for p in images]).numpy()

@@ -61,6 +61,8 @@ def _metric_lines(key: str, entry: dict) -> list[str]:
     name, unit, dec = (spec.label, spec.unit, spec.decimals) if spec else (escape(key), "", 3)
     if "direction" in entry:
         name = f"{name}, {escape(entry['direction'])}"
+    if "scale" in entry:  # a profile's scale (SSV2A's bare cosine): two more decimals for 1/100 of the range
+        name, dec = f"{name}, {escape(entry['scale'])}", dec + 2
     if "error" in entry:
         return [f"| {name} | error: {escape(entry['error'])} | — | — |"]
     ci = entry.get("ci95")

@@ -37,7 +37,11 @@ def markdown_summary(results: dict) -> str:
 
     model = results.get("model", {}).get("name", "unnamed model")
     device = results.get("environment", {}).get("device", "unknown")
-    lines = [f"**{escape(model)}** · protocol {escape(results.get('protocol', '?'))} · "
+    profile = (results.get("config") or {}).get("profile") or {}
+    extra = "".join(f" · {what} {escape(value)}" for what, value, default in (
+        ("profile", profile.get("name", "protocol-v1"), "protocol-v1"),
+        ("image set", results.get("image_set", "im2wav"), "im2wav")) if value != default)
+    lines = [f"**{escape(model)}** · protocol {escape(results.get('protocol', '?'))}{extra} · "
              f"{escape(title_state(results))} · device {escape(device)}"]
     if any(note.startswith("RANDOM") for note in weights_state(results)):
         lines.append("**RANDOM WEIGHTS: these numbers are meaningless; the leaderboard never ranks this file.**")

@@ -44,8 +44,8 @@ def evaluate_clips(metrics, predictions, references=None, images=None, labels=No
     agree; set metrics accept any number). ``images``: conditioning image per clip (paths or
     PIL images), or its frames (a list of them, or ``imagehear.embed.frames.Video(path, n_frames)``:
     CS is then the mean over the frames). ``labels``: IMAGE HEAR class names or ids per clip. ``options``: weights_dir,
-    device, batch_size, cache_dir, seed, precision, pad_to_10s, compat ("protocol-v1" or
-    "av-benchmark"), audio_length (seconds), progress. A metric whose maths fails carries
+    device, batch_size, cache_dir, seed, precision, pad_to_10s, compat ("protocol-v1",
+    "av-benchmark" or "ssv2a"), audio_length (seconds), progress. A metric whose maths fails carries
     ``{"error": ...}``; the others are still returned.
     """
     names = pipeline.select_metrics(metrics, references is not None)

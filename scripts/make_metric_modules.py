@@ -85,7 +85,8 @@ See the image-hear repository for the backbones' papers (`imagehear.models.weigh
 '''
 _CI = {"mean": "seeded percentile bootstrap of the mean of per-clip values",
        "set": "seeded bootstrap over whole clips of the set-level statistic (it need not hold the value)",
-       "splits": "none; the std over the 10 splits is reported, as av-benchmark does"}
+       "splits": "none; the std over the 10 splits is reported, as av-benchmark does",
+       "fit": "none; the extrapolation's fit (slope, r2, points) is reported, as fadtk does"}
 # the card's example call, per kind of references (imagehear.metrics.REFERENCE_KINDS)
 _REFS = {"paired": "references=ref_paths, ", "set": "references=ref_paths, ", "label": "references=class_names, ",
          "image": "references=image_paths, ", "none": ""}

@@ -21,6 +21,7 @@ from imagehear.cli import build_parser, main
 CASES = {
     ("plan", "--out"): [(["--out", "{file}/sub"], 2, "is a file")],
     ("plan", "--per-class"): [(["--out", "{tmp}/p", "--per-class", v], 2, "--per-class") for v in ("0", "-3", "x", "1.5")],
+    ("plan", "--image-set"): [(["--out", "{tmp}/p", "--image-set", v], 2, "--image-set") for v in ("v2a_mapper", "")],
     ("plan", "--force"): [(["--out", "{gen}"], 2, "--force")],  # without it, an existing manifest is kept
     ("plan", "--classes"): [(["--out", "{tmp}/p", "--classes", v], 2, "--classes") for v in ("Violin", ",")],
     ("generate", "model"): [(["{tmp}/nope.py:Tone", "--out", "{tmp}/g"], 2, "no such file"),
@@ -56,6 +57,7 @@ CASES = {
     ("dataset", "--out"): [(["--out", "{file}/sub"], 2, "--out")],
     ("dataset", "--source"): [(["--out", "{tmp}/d", "--source", v], 2, "--source")
                               for v in ("{tmp}/nope", "ftp://example.org/x", "{file}")],
+    ("dataset", "--image-set"): [(["--out", "{tmp}/d", "--image-set", "101"], 2, "--image-set")],
     ("dataset", "--cache-dir"): [(["--out", "{tmp}/d", "--cache-dir", "{file}"], 2, "--cache-dir")],
     ("evaluate", "generated_dir"): [(["{tmp}/nope"], 2, "no such folder"), (["{tmp}"], 1, "no manifest.csv")],
     ("evaluate", "--reference-dir"): [(["{gen}", "--reference-dir", "{tmp}/nope"], 2, "--reference-dir")],
@@ -70,7 +72,11 @@ CASES = {
     ("evaluate", "--model-name"): [(["{gen}", "--model-name", v], 2, "--model-name") for v in ("", " ", "x" * 201)],
     ("evaluate", "--skip-invalid"): [],
     ("evaluate", "--pad-to-10s"): [],
-    ("evaluate", "--compat"): [(["{gen}", "--compat", "av_benchmark"], 2, "--compat")],
+    ("evaluate", "--compat"): [(["{gen}", "--compat", "av_benchmark"], 2, "--compat"),
+                               (["{gen}", "--compat", "ssv2a", "--metrics", "accuracy"], 2,
+                                "--compat ssv2a reproduces clip_score only, not accuracy: pass --metrics clip_score"),
+                               (["{gen}", "--compat", "ssv2a", "--audio-length", "8"], 2,
+                                "--audio-length does not apply to --compat ssv2a")],
     ("evaluate", "--audio-length"): [(["{gen}", "--audio-length", v], 2, "--audio-length") for v in ("0", "-8", "x")],
     ("evaluate", "--frames"): [(["{gen}", "--frames", v], 2, "--frames") for v in ("0", "-2", "some")],
     ("evaluate", "--seed"): [(["{gen}", "--seed", v], 2, "--seed") for v in ("-1", "x", "4294967296")],

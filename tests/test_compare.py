@@ -121,6 +121,7 @@ def test_runs_that_must_not_be_compared_are_refused_in_one_line(runs, tmp_path, 
     root, made = runs
     a = made["a"][0]
     cases = {"profile differs": lambda r: r["config"].update(profile={"name": "av-benchmark"}),
+             'image set differs: A "im2wav", B "v2a-mapper"': lambda r: r.update(image_set="v2a-mapper"),
              "passt weights differ": lambda r: r["environment"]["weights"]["passt"].update(sha256="2" * 64),
              "only in A 1 (accordion/accordion_000.wav)": lambda r: r["per_sample"].update(
                  file=["x.wav"] + r["per_sample"]["file"][1:]),

@@ -264,3 +264,20 @@ def test_push_script_help_is_offline():
     out = subprocess.run([sys.executable, str(REPO / "scripts" / "push_to_hub.py"), "--help"],
                          capture_output=True, text=True, timeout=30)
     assert out.returncode == 0 and "--repo-id" in out.stdout and "--source" in out.stdout
+
+
+def test_v2a_mapper_image_set_export_holds_people4_in_people(tmp_path, shared_dir, capsys):
+    """--image-set v2a-mapper: the 101 files V2A-Mapper scored, people4.jpg checked against the
+    folder's checksum list and labelled People; the default export stays the listing's 100."""
+    import datasets
+
+    listed = dict(line.split()[::-1] for line in (shared_dir / "image_hear" / "SHA256SUMS").read_text().splitlines())
+    assert protocol.ALL_IMAGE_SHA256["people4.jpg"] == listed["images/people4.jpg"]
+    assert main(["dataset", "--out", str(tmp_path / "out"), "--source", str(SHARED_IMAGES), "--cache-dir",
+                 str(tmp_path / "cache"), "--image-set", "v2a-mapper"]) == 0
+    test = datasets.load_dataset(str(tmp_path / "out"), split="test", cache_dir=str(tmp_path / "hf"))
+    assert test.num_rows == 101 and list(test["file_name"]) == list(protocol.image_set_files("v2a-mapper"))
+    row = test[test["file_name"].index("people4.jpg")]
+    assert test.features["label"].int2str(row["label"]) == "People"
+    with pytest.raises(DataError, match="not the 100 IMAGE HEAR images"):
+        dataset.check_parquet(next((tmp_path / "out" / "data").glob("*.parquet")))  # the default set's guard

@@ -67,7 +67,7 @@ def cli_results(generated, weights_dir, shared_dir, tmp_path_factory):
 def test_results_file_states_how_it_was_computed(cli_results, generated):
     results, out = cli_results
     assert results["benchmark"] == "image_hear" and results["protocol"] == "v1"
-    assert results["complete"] is False and results["n_samples"] == 6
+    assert results["complete"] is False and results["n_samples"] == 6 and results["image_set"] == "im2wav"
     assert results["coverage"]["missing_per_class"]["Dog"] == 118
     assert set(results["metrics"]) == {"clip_score", "accuracy", "clap_score", "kl", "fad", "kad", "fd_passt"}
     env = results["environment"]
@@ -238,6 +238,30 @@ def test_panns_metrics_equal_the_math_on_direct_embeddings(cli_results, generate
                                                  np.stack([o["embedding"] for o in direct_ref]))
     assert second["metrics"]["fd_panns"]["value"] == pytest.approx(fd, rel=1e-4)
     assert second["config"]["metrics"]["fd_panns"].startswith("Frechet distance (as fad) between PANNs")
+
+
+def test_fd_inf_from_the_warm_cache_equals_the_math(cli_results, generated, weights_dir):
+    """fad_inf and fd_passt_inf reuse the cached VGGish and PaSST rows (no backbone runs) and equal
+    scores.frechet_distance_inf on the backbones called directly; the fit is recorded."""
+    results, out = cli_results
+    gen, ref, rows = generated
+    inf_out = out.with_name("inf.json")
+    with forward_calls() as calls:
+        assert main(["evaluate", str(gen), "--reference-dir", str(ref), "--weights-dir", str(weights_dir),
+                     "--device", "cpu", "--cache-dir", str(out.parent / "cache"), "--seed", "3",
+                     "--metrics", "fad_inf,fd_passt_inf", "--out", str(inf_out)]) == 0
+    assert not calls
+    entry = json.loads(inf_out.read_text())["metrics"]["fad_inf"]
+    ref_paths = sorted(p for p in ref.rglob("*") if p.suffix in (".flac", ".wav"))
+    vgg_gen = np.concatenate([o["embedding"] for o in embed_one_by_one("vggish", [gen / r.file for r in rows],
+                                                                         weights_dir)])
+    vgg_ref = np.concatenate([o["embedding"] for o in embed_one_by_one("vggish", ref_paths, weights_dir)])
+    direct = scores.frechet_distance_inf(vgg_gen, vgg_ref, seed=3, min_n=len(vgg_gen) // 2)
+    assert entry["value"] == pytest.approx(direct.value, rel=1e-4, abs=1e-6)
+    assert [p[0] for p in entry["points"]] == [n for n, _ in direct.points] and entry["seed"] == 3
+    assert entry["min_n"] == len(vgg_gen) // 2 and "fewer than fadtk's smallest subset (500)" in entry["note"]
+    passt = json.loads(inf_out.read_text())["metrics"]["fd_passt_inf"]
+    assert passt["n_generated"] == 6 and passt["min_n"] == 3 and len(passt["points"]) == 25
 
 
 def test_a_failing_metric_is_recorded_and_exits_1(cli_results, generated, weights_dir, shared_dir, capsys):

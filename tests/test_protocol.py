@@ -80,3 +80,16 @@ def test_full_count_with_skewed_image_use_is_not_complete():
     cov = protocol.plan_coverage(rows)
     assert not cov["complete"] and cov["missing_per_class"] == {}
     assert cov["image_use_off_plan"][0] == "Dog/dog1.jpg: 120 clips, plan 40"
+
+
+def test_v2a_mapper_plan_cycles_people_through_four_images_and_is_recorded(tmp_path, capsys):
+    assert main(["plan", "--out", str(tmp_path), "--per-class", "8", "--image-set", "v2a-mapper"]) == 0
+    assert "image set v2a-mapper" in capsys.readouterr().out
+    rows = protocol.read_manifest(tmp_path)  # people4.jpg is a valid People image in a manifest
+    people = [r.image for r in rows if r.label == "People"]
+    assert people == ["people1.jpg", "people2.jpg", "people3.jpg", "people4.jpg"] * 2
+    assert [r for r in rows if r.label != "People"] == [r for r in protocol.generation_plan(8) if r.label != "People"]
+    coverage = protocol.plan_coverage(rows, per_class=8)
+    assert coverage["complete"] and coverage["image_set"] == "v2a-mapper"
+    assert protocol.plan_coverage(protocol.generation_plan(8), per_class=8)["image_set"] == "im2wav"
+    assert "--image-set v2a-mapper" in (tmp_path / "README.txt").read_text()

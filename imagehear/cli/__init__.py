@@ -89,8 +89,9 @@ def _add_evaluate(sub, defaults) -> None:
     p.add_argument("--pad-to-10s", action="store_true", help="zero-pad PaSST input shorter than 10 s (longer "
                    "clips keep the 10 s windows; --compat av-benchmark pads and crops to exactly 10 s)")
     p.add_argument("--compat", default="protocol-v1", choices=list(profiles),
-                   help="evaluation profile: protocol-v1 (default) or av-benchmark (reproduces "
-                   "github.com/hkchengrex/av-benchmark's numbers; see docs/av_benchmark.md)")
+                   help="evaluation profile: protocol-v1 (default), av-benchmark (reproduces "
+                   "github.com/hkchengrex/av-benchmark's numbers; see docs/av_benchmark.md) or ssv2a "
+                   "(SSV2A's CS: --metrics clip_score; see docs/published.md)")
     p.add_argument("--audio-length", type=SECONDS, default=None, metavar="SECONDS",
                    help="crop every clip (generated and reference) to this many seconds, never pad "
                    "(av-benchmark's --audio_length; MMAudio uses 8)")
@@ -173,6 +174,8 @@ def _add_export_hub(sub) -> None:
     p.add_argument("--token", type=TEXT, help="Hub write token for --push (default: HF_TOKEN)")
     p.add_argument("--unranked", action="store_true", help="export a file the leaderboard would not rank (its "
                    "notes then say so and why)")
+_IMAGE_SET_HELP = ("im2wav (default: protocol v1, the listing's 100 images) or v2a-mapper (all 101 files of "
+                   "Im2Wav's folder, people4.jpg in People, as V2A-Mapper scored; a separate comparability group)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -180,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     from imagehear.embed.frames import DEFAULT_FRAMES
     from imagehear.metrics import DEFAULT_METRICS
     from imagehear.metrics import METRICS as REGISTRY
+    from imagehear.protocol import IMAGE_SETS
     from imagehear.protocol.profiles import PROFILES
 
     parser = OneLineParser(prog="image-hear", description="IMAGE HEAR benchmark toolkit (image-to-audio "
@@ -194,6 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--classes", type=CLASSES, help="comma-separated subset of classes, e.g. Dog,Piano (a smoke "
                    "test; never ranked)")
     p.add_argument("--force", action="store_true", help="overwrite an existing manifest.csv")
+    p.add_argument("--image-set", default="im2wav", choices=list(IMAGE_SETS), help=_IMAGE_SET_HELP)
 
     _add_generate(sub)
 
@@ -207,6 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", type=SOURCE, help="base URL or local folder with the images (default: a local "
                    "copy beside the checkout, else the pinned GitHub commit; also IMAGEHEAR_SOURCE)")
     p.add_argument("--cache-dir", type=OUT_DIR, help="where downloaded images are kept")
+    p.add_argument("--image-set", default="im2wav", choices=list(IMAGE_SETS), help=_IMAGE_SET_HELP)
 
     _add_evaluate(sub, (DEFAULT_FRAMES, DEFAULT_METRICS, list(REGISTRY), PROFILES))
     _add_compare(sub)

@@ -23,10 +23,10 @@ def plan(args) -> int:
     if manifest.exists() and not args.force:
         raise UsageError(f"{manifest} already exists (perhaps edited); pass --force to overwrite it, "
                          "or choose another --out")
-    path = write_plan(args.out, per_class=args.per_class, classes=args.classes)
+    path = write_plan(args.out, per_class=args.per_class, classes=args.classes, image_set=args.image_set)
     n = len(args.classes or protocol.CLASS_NAMES)
     subset = " (a subset of the plan)" if n < len(protocol.CLASS_NAMES) or args.per_class < 120 else ""
-    print(f"wrote {path} ({args.per_class * n} clips, {n} classes x {args.per_class}){subset}")
+    print(f"wrote {path} ({args.per_class * n} clips, {n} classes x {args.per_class}, image set {args.image_set}){subset}")
     return 0
 
 
@@ -78,7 +78,7 @@ def check(args) -> int:
 def dataset(args) -> int:
     from imagehear.io.dataset import export_hub_folder
 
-    out = export_hub_folder(args.out, source=args.source, cache_dir=args.cache_dir)
+    out = export_hub_folder(args.out, source=args.source, cache_dir=args.cache_dir, image_set=args.image_set)
     print(f"wrote the Hub form of IMAGE HEAR to {out}; load it with datasets.load_dataset({str(out)!r})")
     return 0
 

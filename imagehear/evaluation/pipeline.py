@@ -108,6 +108,16 @@ def check_request(names, clips: Clips) -> None:
         raise ImageHearError(f"{needs}: needs the IMAGE HEAR class of each clip (labels=..., class names or ids)")
 
 
+def check_profile(names, profile: Profile) -> None:
+    """Refuse metrics a profile does not reproduce (SSV2A's profile is its CS only)."""
+    from imagehear.errors import UsageError
+
+    outside = [n for n in names if profile.metrics is not None and n not in profile.metrics]
+    if outside:
+        raise UsageError(f"--compat {profile.name} reproduces {', '.join(profile.metrics)} only, not "
+                         f"{', '.join(outside)}: pass --metrics {','.join(profile.metrics)}")
+
+
 def _reference_indices(names, backbone: str, clips: Clips) -> list[int]:
     """Reference clips a backbone must embed: all for set metrics, the paired ones for paired metrics."""
     kinds = {registry.METRICS[n].reference for n in names if backbone in registry.METRICS[n].backbones}
@@ -135,6 +145,14 @@ def gather(names, clips: Clips, backbones: Backbones, options: Options):
         inputs.class_texts = class_text_embeddings(backbones["clap"], options)
     audio = {b: [o for o in outputs if o not in ("image", "text")] for b, outputs in planned.items()}
     audio = {b: outputs for b, outputs in audio.items() if outputs}
+    batch = options.profile.wav2clip_batch  # SSV2A: Wav2CLIP on fixed batches (embed/grouped.py)
+    if batch and "wav2clip" in audio:
+        from imagehear.embed.grouped import extract_grouped
+
+        grouped = extract_grouped(backbones["wav2clip"], clips.generated, batch, cache_dir=options.cache_dir,
+                                  precision=options.precision)
+        for output in audio.pop("wav2clip"):  # CS reads generated clips only
+            inputs.generated[f"wav2clip.{output}"] = [e[output] for e in grouped]
     n_gen = len(clips.generated)
     ref_index = {b: _reference_indices(names, b, clips) for b in audio}
     subsets = {b: list(range(n_gen)) + [n_gen + i for i in ref_index[b]] for b in audio}
@@ -171,6 +189,7 @@ def run(names, clips: Clips, options: Options | None = None, backbones: Backbone
     """Score ``clips`` on the metrics ``names``: (metrics dict, per-sample columns, backbones used)."""
     options = options or Options()
     check_request(names, clips)
+    check_profile(names, options.profile)
     backbones = backbones or Backbones(options)
     inputs = gather(names, prepared(clips, options.profile), backbones, options)
     out, columns = score(names, inputs)

@@ -268,7 +268,8 @@ def results_record(clips: Clips, names, out: dict, backbones, options: Options) 
         "model": {"name": options.model.get("name") or clips.name or "unnamed model",
                   "paper": options.model.get("paper"), "code": options.model.get("code")},
         "complete": cover["complete"] and not clips.skipped, "n_samples": len(clips.generated),
-        "coverage": {k: v for k, v in cover.items() if k != "complete"},
+        "image_set": cover["image_set"],  # protocol.IMAGE_SETS: which images the plan cycles through
+        "coverage": {k: v for k, v in cover.items() if k not in ("complete", "image_set")},
         "skipped": clips.skipped, "metrics": out,
         **({"reference_set": fingerprint(clips.reference, clips.reference_names or
                                          [item.name for item in clips.reference])} if clips.reference else {}),

@@ -154,3 +154,43 @@ def av_benchmark_wave(mono, orig_rate: int, new_rate: int, audio_length: float |
     if pad_to is not None:
         wave = crop_or_pad(wave, pad_to, pad=True)
     return wave
+
+
+# ---------------------------------------------------------------- SSV2A parity
+def ssv2a_samples(rate: int) -> int:
+    """SSV2A's clip length at ``rate``: ``int(10 * 102.4) * (rate // 100)`` samples, 10.24 s.
+
+    >>> ssv2a_samples(16000)
+    163840
+    """
+    return int(10 * 102.4) * (rate // 100)
+
+
+def ssv2a_wave(data, orig_rate: int, new_rate: int, name: str = "clip"):
+    """A waveform prepared as SSV2A's CS prepares it (github wguo86/SSV2A, ``ssv2a/evals/cs.py``,
+    ``WaveImageDataset.read_from_file``), in its order:
+
+    1. the first channel (not the channel mean);
+    2. subtract its mean, at the file's own rate;
+    3. ``torchaudio.functional.resample`` at its defaults (protocol v1's resampler);
+    4. keep the first :func:`ssv2a_samples` samples, or zero-pad to that length.
+
+    SSV2A refuses clips of 100 samples or fewer after resampling and silently scores the next
+    file in their place; here they are an error naming the clip. Returns float32 torch.
+
+    >>> import numpy as np
+    >>> stereo = np.stack([np.full(8000, 0.5), np.zeros(8000)], axis=1)
+    >>> w = ssv2a_wave(stereo, 8000, 16000)
+    >>> w.shape, float(w.abs().max())    # first channel, mean removed, padded to 10.24 s
+    (torch.Size([163840]), 0.0)
+    """
+    import torch
+
+    wave = torch.as_tensor(np.asarray(data, dtype=np.float32))
+    wave = wave[:, 0] if wave.ndim == 2 else wave
+    if wave.ndim != 1 or wave.numel() == 0:
+        raise AudioError(f"{name}: expected a non-empty waveform, got shape {tuple(wave.shape)}")
+    wave = resample(wave - wave.mean(), int(orig_rate), int(new_rate))
+    if wave.numel() <= 100:
+        raise AudioError(f"{name}: {wave.numel()} samples at {new_rate} Hz; SSV2A's CS needs more than 100")
+    return crop_or_pad(wave, ssv2a_samples(new_rate), pad=True)

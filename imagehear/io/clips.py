@@ -86,12 +86,20 @@ class AudioItem:
             frames, orig = len(self.array), int(self.sampling_rate)
         g = math.gcd(orig, rate)
         n = math.ceil(frames * (rate // g) / (orig // g))
+        if self._prep.get("preparation") == "ssv2a":  # cropped or padded to a fixed length
+            from imagehear.io.audio import ssv2a_samples
+            return ssv2a_samples(rate)
         seconds = self._prep.get("audio_length_s")
         return n if seconds is None else min(n, int(rate * seconds))
 
     def load(self, rate: int):
-        from imagehear.io.audio import av_benchmark_wave, load_audio, prepare_array, read_audio, to_mono
+        from imagehear.io.audio import av_benchmark_wave, load_audio, prepare_array, read_audio, ssv2a_wave, to_mono
 
+        if self._prep.get("preparation") == "ssv2a":  # its own channel choice, so from the raw samples
+            data, orig = read_audio(self.path) if self.path is not None else (self.array, self.sampling_rate)
+            if self.path is None:
+                prepare_array(data, orig, orig, name=self.name)  # the array checks (shape, NaN), one line each
+            return ssv2a_wave(data, orig, rate, name=self.name)
         if self._prep.get("preparation") != "av-benchmark":
             wave = load_audio(self.path, rate) if self.path is not None else \
                 prepare_array(self.array, self.sampling_rate, rate, name=self.name)

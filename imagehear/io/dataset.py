@@ -104,7 +104,8 @@ def _location(source: str, name: str) -> str:
 
 
 def fetch_images(source=None, cache_dir=None, files=protocol.IMAGE_FILES, progress: bool = True) -> dict[str, Path]:
-    """Fetch ``files`` (default: the 100 benchmark images) into the cache; ``{name: path}``.
+    """Fetch ``files`` (default: the 100 benchmark images; any file of the folder with a known
+    SHA-256, people4.jpg included) into the cache; ``{name: path}``.
 
     Cached files that still match their SHA-256 are reused; the rest are fetched again.
     Raises :class:`DataError` naming the first file that is missing or corrupt.
@@ -113,7 +114,7 @@ def fetch_images(source=None, cache_dir=None, files=protocol.IMAGE_FILES, progre
 
     src = resolve_source(source)
     cache = resolve_cache_dir(cache_dir)
-    unknown = [f for f in files if f not in protocol.IMAGE_SHA256]
+    unknown = [f for f in files if f not in protocol.ALL_IMAGE_SHA256]
     if unknown:
         raise DataError(f"{unknown[0]}: not an IMAGE HEAR image; the benchmark lists {len(protocol.IMAGE_FILES)}")
 
@@ -126,7 +127,7 @@ def fetch_images(source=None, cache_dir=None, files=protocol.IMAGE_FILES, progre
 
     def one(name: str) -> Path:
         try:
-            return fetch(_location(src, name), cache / name, protocol.IMAGE_SHA256[name])
+            return fetch(_location(src, name), cache / name, protocol.ALL_IMAGE_SHA256[name])
         except DataError as exc:
             if is_url(src) and "download from" in str(exc):
                 raise DataError(f"{exc}; " + _offline_hint()) from None
@@ -163,15 +164,16 @@ def dataset_info():
                                 citation=CITATION, license=protocol.SOURCE["license"])
 
 
-def examples(paths: dict[str, Path]):
+def examples(paths: dict[str, Path], image_set: str = protocol.DEFAULT_IMAGE_SET):
     """Yield ``(key, row)`` in listing order; the image is the file's own bytes.
 
     ``path`` is left ``None`` on purpose: ``datasets.Image`` drops the bytes of a row whose
     path names an existing file (e.g. ``car1.jpg`` in the working directory) and would then
     decode that file instead. The name lives in ``file_name``.
     """
-    for key, name in enumerate(protocol.IMAGE_FILES):
-        info = protocol.CLASSES[protocol.IMAGE_LABEL[name]]
+    label = {f: name for name in protocol.CLASS_NAMES for f in protocol.class_images(name, image_set)}
+    for key, name in enumerate(protocol.image_set_files(image_set)):
+        info = protocol.CLASSES[label[name]]
         yield key, {
             "image": {"bytes": Path(paths[name]).read_bytes(), "path": None},
             "label": protocol.CLASS_NAMES.index(info.name),
@@ -181,20 +183,22 @@ def examples(paths: dict[str, Path]):
         }
 
 
-def load_image_hear(source=None, cache_dir=None):
-    """IMAGE HEAR as an in-memory ``datasets.Dataset`` (split ``test``, 100 rows).
+def load_image_hear(source=None, cache_dir=None, image_set: str = protocol.DEFAULT_IMAGE_SET):
+    """IMAGE HEAR as an in-memory ``datasets.Dataset`` (split ``test``, 100 rows; 101 for the
+    ``v2a-mapper`` image set).
 
     ``source``: base URL or local folder with the images (default: pinned GitHub commit,
     or ``$IMAGEHEAR_SOURCE``); ``cache_dir``: where fetched images are kept.
     """
     import datasets
 
-    rows = [row for _, row in examples(fetch_images(source, cache_dir))]
+    files = protocol.image_set_files(protocol.check_image_set(image_set))
+    rows = [row for _, row in examples(fetch_images(source, cache_dir, files), image_set)]
     return datasets.Dataset.from_list(rows, features=features(), info=dataset_info(),
                                       split=datasets.Split.TEST)
 
 
-def export_hub_folder(out, source=None, cache_dir=None) -> Path:
+def export_hub_folder(out, source=None, cache_dir=None, image_set: str = protocol.DEFAULT_IMAGE_SET) -> Path:
     """Write the Hub form of IMAGE HEAR to ``out``: ``data/*.parquet`` and ``README.md``.
 
     ``datasets.load_dataset(str(out))`` then returns the same 100 rows with the ClassLabel
@@ -203,20 +207,20 @@ def export_hub_folder(out, source=None, cache_dir=None) -> Path:
     out = Path(out).expanduser()
     if out.exists() and not out.is_dir():
         raise DataError(f"{out}: exists and is not a folder; pass --out a folder to write the dataset into")
-    ds = load_image_hear(source, cache_dir)
+    ds = load_image_hear(source, cache_dir, image_set)
     data = out / "data"
     data.mkdir(parents=True, exist_ok=True)
     for stale in data.glob("test-*.parquet"):  # an older export would be loaded as extra rows
         stale.unlink()
     path = data / PARQUET_NAME
     ds.to_parquet(str(path))
-    check_parquet(path)
-    (out / "README.md").write_text(hub_readme(ds.data.nbytes, path.stat().st_size), encoding="utf-8")
+    check_parquet(path, image_set)
+    (out / "README.md").write_text(hub_readme(ds.data.nbytes, path.stat().st_size, len(ds)), encoding="utf-8")
     return out
 
 
-def check_parquet(path) -> None:
-    """Raise :class:`DataError` unless ``path`` holds all 100 images as their original bytes.
+def check_parquet(path, image_set: str = protocol.DEFAULT_IMAGE_SET) -> None:
+    """Raise :class:`DataError` unless ``path`` holds all 100 images (101: ``v2a-mapper``) as their original bytes.
 
     Guards against ``to_parquet`` storing only paths (a file that breaks anywhere else).
     """
@@ -226,19 +230,20 @@ def check_parquet(path) -> None:
 
     table = pq.read_table(path, columns=["image", "file_name"])
     names = table.column("file_name").to_pylist()
-    if sorted(names) != sorted(protocol.IMAGE_FILES):
-        raise DataError(f"{path}: holds {len(names)} rows, not the {len(protocol.IMAGE_FILES)} IMAGE HEAR images")
+    expected = protocol.image_set_files(image_set)
+    if sorted(names) != sorted(expected):
+        raise DataError(f"{path}: holds {len(names)} rows, not the {len(expected)} IMAGE HEAR images")
     for image, name in zip(table.column("image").to_pylist(), names):
         data = (image or {}).get("bytes")
         if data is None:
             raise DataError(f"{path}: {name} was written as a path, not its bytes; the file would "
                             f"break outside this machine. Export again with this version of image-hear")
-        if hashlib.sha256(data).hexdigest() != protocol.IMAGE_SHA256[name]:
+        if hashlib.sha256(data).hexdigest() != protocol.ALL_IMAGE_SHA256[name]:
             raise DataError(f"{path}: the bytes stored for {name} differ from the published image; "
                             f"images must not be re-encoded. Export again")
 
 
-def hub_readme(num_bytes: int, download_size: int) -> str:
+def hub_readme(num_bytes: int, download_size: int, num_examples: int = len(protocol.IMAGE_FILES)) -> str:
     """``README.md`` for the Hub: YAML front matter (configs, features, sizes) + the dataset card.
 
     >>> hub_readme(1, 2).splitlines()[:2]
@@ -259,7 +264,7 @@ def hub_readme(num_bytes: int, download_size: int) -> str:
             # the private helper is what datasets itself writes into cards, so it round-trips
             "features": features()._to_yaml_list(),
             # datasets ignores a `splits` entry without num_bytes
-            "splits": [{"name": "test", "num_bytes": num_bytes, "num_examples": len(protocol.IMAGE_FILES)}],
+            "splits": [{"name": "test", "num_bytes": num_bytes, "num_examples": num_examples}],
             "download_size": download_size,
             "dataset_size": num_bytes,
         },

@@ -45,10 +45,11 @@ def check_reference_set(ref) -> list[str]:
     return reasons
 
 
-def _plan_usage() -> Counter:
-    from imagehear.protocol import generation_plan
+def _plan_usage(image_set) -> Counter:
+    from imagehear.protocol import DEFAULT_IMAGE_SET, IMAGE_SETS, generation_plan
 
-    return Counter((r.label, r.image) for r in generation_plan())
+    image_set = image_set if image_set in IMAGE_SETS else DEFAULT_IMAGE_SET  # absent (older files): v1's
+    return Counter((r.label, r.image) for r in generation_plan(image_set=image_set))
 
 
 def check_consistency(data: dict) -> list[str]:
@@ -69,7 +70,8 @@ def check_consistency(data: dict) -> list[str]:
         if wrong:
             reasons.append(f"coverage.per_class_counts: disagree with per_sample labels for {', '.join(wrong[:3])}"
                            f"{' ...' if len(wrong) > 3 else ''}")
-    if data.get("complete") is True and Counter(zip(rows.labels, rows.units)) != _plan_usage():
+    if data.get("complete") is True and Counter(zip(rows.labels, rows.units)) != \
+            _plan_usage(data.get("image_set")):
         reasons.append("complete: true, but per_sample does not use each image as often as the plan does")
     metrics = data.get("metrics") if isinstance(data.get("metrics"), dict) else {}
     for name, entry in metrics.items():

@@ -19,7 +19,7 @@ from __future__ import annotations
 from imagehear.leaderboard.consistency import unverifiable_reasons
 from imagehear.metrics import METRICS
 from imagehear.models.weights import REGISTRY
-from imagehear.protocol import CLASS_NAMES, CLIPS_PER_CLASS, PROTOCOL_VERSION
+from imagehear.protocol import CLASS_NAMES, CLIPS_PER_CLASS, DEFAULT_IMAGE_SET, IMAGE_SETS, PROTOCOL_VERSION
 from imagehear.protocol.profiles import PROFILES
 
 FULL_N_SAMPLES = CLIPS_PER_CLASS * len(CLASS_NAMES)
@@ -55,7 +55,9 @@ def _option_reasons(config: dict) -> list[str]:
     elif profile.get("name") != "protocol-v1":
         reasons.append(f"profile {str(profile.get('name'))[:40]} (--compat), not protocol-v1")
     else:
-        changed = sorted(k for k in set(DEFAULT_PROFILE) | set(profile) if profile.get(k) != DEFAULT_PROFILE.get(k))
+        # a key the file lacks is an option added after the version that wrote it: its default then
+        changed = sorted(k for k in set(DEFAULT_PROFILE) | set(profile)
+                         if profile.get(k, DEFAULT_PROFILE.get(k)) != DEFAULT_PROFILE.get(k))
         if changed:
             reasons.append("options differ from protocol v1: " + ", ".join(
                 f"{k}={str(profile.get(k))[:20]}" for k in changed[:4]))
@@ -66,6 +68,19 @@ def _option_reasons(config: dict) -> list[str]:
     if config.get("conditioning"):
         reasons.append("conditioned on video frames, not the IMAGE HEAR images")
     return reasons
+
+
+def image_set_reasons(data: dict) -> list[str]:
+    """Results on another image set (V2A-Mapper's 101 files) form their own comparability group.
+
+    >>> image_set_reasons({"image_set": "v2a-mapper"})[0][:40]
+    'image set v2a-mapper (all 101 files of I'
+    """
+    image_set = data.get("image_set", DEFAULT_IMAGE_SET)  # files written before image sets: protocol v1's
+    if image_set == DEFAULT_IMAGE_SET:
+        return []
+    what = IMAGE_SETS.get(image_set, "unknown")
+    return [f"image set {str(image_set)[:20]} ({what}): its own comparability group, not protocol v1's 100 images"]
 
 
 def _definition_reasons(data: dict) -> list[str]:
@@ -107,7 +122,7 @@ def unranked_reasons(data: dict, accepted: dict) -> list[str]:
     ``accepted`` maps registry names to accepted SHA-256s (:func:`imagehear.models.weights.accepted_sha256`).
     """
     reasons = [] if data.get("protocol") == PROTOCOL_VERSION else [f"protocol {data.get('protocol')!r}, not v1"]
-    reasons += _coverage_reasons(data)
+    reasons += _coverage_reasons(data) + image_set_reasons(data)
     config = data.get("config") if isinstance(data.get("config"), dict) else {}
     reasons += _option_reasons(config)
     if isinstance(data.get("metrics"), dict):

@@ -39,7 +39,8 @@ REFERENCE_KINDS = {
 #   set    - set-level statistic on clip resamples, re-centred by its bias estimate: holds the value
 #            and covers the expected value at this set size (docs/statistics.md)
 #   splits - no CI; ``std`` over splits, as the inception score is reported
-CI_KINDS = ("mean", "set", "splits")
+#   fit    - no CI; an extrapolation whose fit (slope, r2, points) is recorded (FD-inf)
+CI_KINDS = ("mean", "set", "splits", "fit")
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,7 @@ class MetricSpec:
 _PERCENT = (0.0, 100.0)
 _COSINE = (-100.0, 100.0)
 _DISTANCE = (0.0, math.inf)
+_UNBOUNDED = (-math.inf, math.inf)  # FD-inf: an extrapolated intercept can fall below 0
 _IS = (1.0, 527.0)  # exp(mutual information) over 527 AudioSet classes
 # KL's 1e-6 floor lets identical pairs score down to -log(1 + 527e-6) ≈ -5.3e-4
 _KL = (-1e-3, math.inf)
@@ -143,6 +145,10 @@ _FAD = """@inproceedings{kilgour2019fad,
   author={Kilgour, Kevin and Zuluaga, Mauricio and Roblek, Dominik and Sharifi, Matthew},
   booktitle={Interspeech}, year={2019}}"""
 _IM2WAV_URL = "https://arxiv.org/abs/2211.03089"
+_FD_INF = ("Frechet distance extrapolated to infinitely many generated rows, as fadtk's score_inf: FD (as fad) of "
+           "{rows} against the whole reference set at 25 subset sizes int(linspace(500, N, 25)) (from N // 2 when "
+           "N < 500), subsets of the generated rows drawn with replacement by numpy RandomState(seed); "
+           "value = intercept of the least-squares line of FD on 1/n; no interval, the fit is recorded")
 
 _SPECS = (
     MetricSpec("clip_score", "CLIP score (CS)", "CS", "", 2, True, _COSINE, ("wav2clip.embedding", "clip.image"),
@@ -191,6 +197,12 @@ _SPECS = (
     MetricSpec("fd_panns", "FD (PANNs)", "FD-PANNs", "", 2, False, _DISTANCE, ("panns.embedding",), "set", "set",
                (), "Frechet distance (as fad) between PANNs CNN14 (16 kHz) 2048-d embeddings (ReLU of fc1) of the "
                "two sets, one row per clip", ModuleSpec("fd_panns")),
+    MetricSpec("fad_inf", "FAD∞ (VGGish)", "FAD∞", "", 3, False, _UNBOUNDED, ("vggish.embedding",), "set", "fit", (),
+               _FD_INF.format(rows="VGGish frames (as fad)")),
+    MetricSpec("fd_passt_inf", "FD∞ (PaSST)", "FD∞-PaSST", "", 2, False, _UNBOUNDED, ("passt.embedding",), "set",
+               "fit", (), _FD_INF.format(rows="PaSST clip embeddings (as fd_passt)")),
+    MetricSpec("fd_panns_inf", "FD∞ (PANNs)", "FD∞-PANNs", "", 2, False, _UNBOUNDED, ("panns.embedding",), "set",
+               "fit", (), _FD_INF.format(rows="PANNs CNN14 embeddings (as fd_panns)")),
     MetricSpec("kad", "KAD (PaSST)", "KAD", "", 3, False, (-math.inf, math.inf), ("passt.embedding",), "set",
                "set", (),
                "unbiased MMD^2 (x100) with a Gaussian kernel on PaSST clip embeddings (768-d); bandwidth = median "

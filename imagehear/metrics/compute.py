@@ -196,6 +196,31 @@ def frechet_entry(gen_clips: list[np.ndarray], ref_clips: list[np.ndarray], seed
     return entry
 
 
+def frechet_inf_entry(gen_clips: list[np.ndarray], ref_clips: list[np.ndarray], seed: int = 0,
+                      metric: str = "FAD∞", unit: str = "VGGish frames (0.96 s each)") -> dict:
+    """FD∞ (fadtk's extrapolation in 1/n) of the generated rows against the whole reference set.
+
+    Subset sizes start at fadtk's 500 rows; a generated set of fewer rows starts at half its
+    size instead, and the entry says so. No interval: the fit (slope, r2, points) is recorded."""
+    n_gen, n_ref = sum(map(len, gen_clips)), sum(map(len, ref_clips))
+    if n_gen < 4 or n_ref < 2:
+        raise ImageHearError(f"{metric} needs at least 4 generated and 2 reference {unit}, got {n_gen} and "
+                             f"{n_ref}: score more (or longer) clips")
+    min_n = scores.FD_INF_MIN_N if n_gen >= scores.FD_INF_MIN_N else n_gen // 2
+    result = scores.frechet_distance_inf(np.concatenate(gen_clips), np.concatenate(ref_clips), seed=seed,
+                                         min_n=min_n, steps=scores.FD_INF_STEPS)
+    entry = {"value": result.value, "slope": result.slope, "r2": result.r2,
+             "points": [[n, fd] for n, fd in result.points], "seed": seed, "min_n": min_n,
+             "steps": result.steps, "sampling": scores.FD_INF_SAMPLING, "subsampled": f"generated {unit}",
+             "n_generated": n_gen, "n_reference": n_ref, "n_generated_clips": len(gen_clips),
+             "n_reference_clips": len(ref_clips),
+             "ci95_note": "FD-inf is an extrapolation: no interval; its fit (slope, r2, points) is recorded"}
+    if min_n != scores.FD_INF_MIN_N:
+        entry["note"] = (f"the generated set has {n_gen} {unit}, fewer than fadtk's smallest subset "
+                         f"({scores.FD_INF_MIN_N}): subset sizes start at half the set, {min_n}")
+    return entry
+
+
 def kad_statistic(gen_emb, ref_emb, bandwidth: float):
     """KAD of weighted resamples from one pass over the kernel: ``f(gen_w, ref_w) -> (b,)``."""
     return lambda gen_w, ref_w: scores.kernel_audio_distance_resampled(ref_emb, gen_emb, ref_w, gen_w, bandwidth)

@@ -66,7 +66,21 @@ def clip_score(inputs: MetricInputs):
     else:
         entry, values = compute.clip_score_frames_entry(inputs.stack("wav2clip.embedding"), images,
                                                            inputs.labels, inputs.seed, images=inputs.images)
+    scale = inputs.profile.clip_score_scale
+    if scale != 100.0:  # a profile's convention (SSV2A: the bare cosine)
+        entry, values = _rescaled(entry, scale / 100.0), values * (scale / 100.0)
+        entry["scale"] = f"{scale:g} x mean cosine (profile {inputs.profile.name})"
     return entry, {"clip_score": values.tolist()}
+
+
+def _rescaled(entry: dict, factor: float) -> dict:
+    """A similarity entry at another scale: the value, its interval (the same resamples), the
+    per-class means and the chance level are all linear in it."""
+    out = {**entry, "value": entry["value"] * factor, "ci95": [v * factor for v in entry["ci95"]],
+           "per_class": {k: v * factor for k, v in entry["per_class"].items()}}
+    if isinstance(entry.get("chance", {}).get("value"), float):
+        out["chance"] = {**entry["chance"], "value": entry["chance"]["value"] * factor}
+    return out
 
 
 def clap_score(inputs: MetricInputs):
@@ -121,6 +135,23 @@ def fd_passt(inputs: MetricInputs):
 
 def fd_panns(inputs: MetricInputs):
     return _fd(inputs, "panns.embedding", "clips", "FD (PANNs)")
+
+
+def _fd_inf(inputs: MetricInputs, output: str, unit: str, metric: str):
+    return compute.frechet_inf_entry(_rows(output, inputs.generated[output]), _rows(output, inputs.reference[output]),
+                                     inputs.seed, metric=metric, unit=unit), {}
+
+
+def fad_inf(inputs: MetricInputs):
+    return _fd_inf(inputs, "vggish.embedding", "VGGish frames (0.96 s each)", "FAD∞")
+
+
+def fd_passt_inf(inputs: MetricInputs):
+    return _fd_inf(inputs, "passt.embedding", "clips", "FD∞ (PaSST)")
+
+
+def fd_panns_inf(inputs: MetricInputs):
+    return _fd_inf(inputs, "panns.embedding", "clips", "FD∞ (PANNs)")
 
 
 def kad(inputs: MetricInputs):

@@ -87,6 +87,46 @@ AUDIOSET_LABELS: tuple[str, ...] = tuple(METADATA["audioset_labels"])
 EXCLUDED_AUDIOSET_INDICES: tuple[int, ...] = tuple(METADATA["audioset_excluded_indices"])
 
 
+# V2A-Mapper (github heng-hw/V2A-Mapper, meta_data/imagehear_id.txt) scored every file of Im2Wav's
+# folder: the 100 listed images and people4.jpg, in People. Protocol v1 is the listing's 100.
+IMAGE_SETS = {"im2wav": "the 100 images of Im2Wav's listing (protocol v1)",
+              "v2a-mapper": "all 101 files of Im2Wav's folder, people4.jpg in People (V2A-Mapper's set)"}
+DEFAULT_IMAGE_SET = "im2wav"
+_EXTRA_IMAGES = {"v2a-mapper": {"People": tuple(METADATA["not_in_benchmark"])}}
+ALL_IMAGE_SHA256: dict[str, str] = {**IMAGE_SHA256, **METADATA["not_in_benchmark"]}  # every file of the folder
+
+
+def check_image_set(image_set: str) -> str:
+    if image_set not in IMAGE_SETS:
+        from imagehear.errors import UsageError
+        raise UsageError(f"unknown image set {image_set!r} for --image-set; choose from {', '.join(IMAGE_SETS)}")
+    return image_set
+
+
+def class_images(name: str, image_set: str = DEFAULT_IMAGE_SET) -> tuple[str, ...]:
+    """The images of class ``name`` in ``image_set``, in the order the plan cycles through them.
+
+    >>> class_images("People"), class_images("People", "v2a-mapper")[-1]
+    (('people1.jpg', 'people2.jpg', 'people3.jpg'), 'people4.jpg')
+    """
+    return CLASSES[name].images + _EXTRA_IMAGES.get(check_image_set(image_set), {}).get(name, ())
+
+
+def image_set_files(image_set: str = DEFAULT_IMAGE_SET) -> tuple[str, ...]:
+    """Every image of ``image_set`` in listing order (an extra image after its class's own).
+
+    >>> len(image_set_files()), len(image_set_files("v2a-mapper")), image_set_files() == IMAGE_FILES
+    (100, 101, True)
+    """
+    return tuple(f for name in METADATA["classes"] for f in class_images(name, image_set))
+
+
+def image_set_of(rows) -> str:
+    """The smallest image set holding every image the rows are conditioned on."""
+    used = {r.image for r in rows if r.image}
+    return next((s for s in IMAGE_SETS if used <= set(image_set_files(s))), DEFAULT_IMAGE_SET)
+
+
 def class_slug(name: str) -> str:
     return name.lower().replace(" ", "_")
 
@@ -110,16 +150,17 @@ def plan_classes(classes=None) -> tuple[str, ...]:
     return tuple(name for name in CLASS_NAMES if name in chosen)
 
 
-def generation_plan(per_class: int = CLIPS_PER_CLASS, classes=None) -> list[PlanRow]:
-    """Protocol v1: per class in sorted order, clip j uses image j mod n (listing order)."""
+def generation_plan(per_class: int = CLIPS_PER_CLASS, classes=None, image_set: str = DEFAULT_IMAGE_SET) -> list[PlanRow]:
+    """Protocol v1: per class in sorted order, clip j uses image j mod n (listing order) of the
+    class's images in ``image_set`` (V2A-Mapper's set: People cycles through 4 images)."""
     if per_class < 1:
         raise ValueError(f"per_class must be >= 1, got {per_class}")
     rows = []
     for name in classes or CLASS_NAMES:
-        info = CLASSES[name]
+        images = class_images(name, image_set)
         slug = class_slug(name)
         for j in range(per_class):
-            rows.append(PlanRow(f"{slug}/{slug}_{j:03d}.wav", name, info.images[j % len(info.images)]))
+            rows.append(PlanRow(f"{slug}/{slug}_{j:03d}.wav", name, images[j % len(images)]))
     return rows
 
 
@@ -169,7 +210,7 @@ def read_manifest(path: Path) -> list[PlanRow]:
                                 f"{' and '.join(given) if given else 'none'}")
         if row.image and row.label not in CLASSES:
             raise ManifestError(f"{where}: unknown class {row.label!r}; classes are {', '.join(CLASS_NAMES)}")
-        if row.image and row.image not in CLASSES[row.label].images:
+        if row.image and row.image not in class_images(row.label, "v2a-mapper"):  # any image set's
             raise ManifestError(f"{where}: image {row.image!r} is not an image of class {row.label!r}")
         if not row.file or Path(row.file).is_absolute() or ".." in Path(row.file).parts:
             raise ManifestError(f"{where}: file {row.file!r} must be a relative path inside the folder")
@@ -186,6 +227,7 @@ def plan_coverage(rows, per_class: int = CLIPS_PER_CLASS) -> dict:
 
     Complete means every class has ``per_class`` clips *and* uses its images as the plan
     does (image j mod n), so a manifest that leans on one image per class is not complete.
+    The plan is that of ``image_set`` (recorded): the smallest image set holding the rows' images.
     """
     counts = {name: 0 for name in CLASS_NAMES}
     usage: dict[tuple[str, str], int] = {}
@@ -195,13 +237,14 @@ def plan_coverage(rows, per_class: int = CLIPS_PER_CLASS) -> dict:
         usage[(r.label, r.image)] = usage.get((r.label, r.image), 0) + 1
     missing = {name: per_class - n for name, n in counts.items() if n < per_class}
     planned: dict[tuple[str, str], int] = {}
-    for r in generation_plan(per_class):
+    image_set = image_set_of(rows)
+    for r in generation_plan(per_class, image_set=image_set):
         planned[(r.label, r.image)] = planned.get((r.label, r.image), 0) + 1
     off_plan = sorted(f"{label}/{image}: {usage.get((label, image), 0)} clips, plan {n}"
                       for (label, image), n in planned.items()
                       if counts[label] >= per_class and usage.get((label, image), 0) != n)
     out = {"complete": not missing and not off_plan and kinds["image"] == len(rows), "per_class_counts": counts,
-           "missing_per_class": missing, "image_use_off_plan": off_plan}
+           "missing_per_class": missing, "image_use_off_plan": off_plan, "image_set": image_set}
     if kinds["image"] != len(rows):
         out["conditioning"] = kinds  # rows per conditioning column (only for manifests with video or frames rows)
     return out

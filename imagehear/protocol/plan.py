@@ -20,7 +20,7 @@ manifest.csv lists every clip to generate: file,label,image
   image - the conditioning image (file name in the IMAGE HEAR dataset)
 
 What to do:
-1. Get the images: `image-hear dataset --out image_hear` or
+1. Get the images: `image-hear dataset --out image_hear{image_set_option}` or
    datasets.load_dataset("imagehear/image_hear") (column file_name = the image column above).
 2. For each row, generate audio conditioned on `image` and write it to `file`
    (WAV/FLAC, any sample rate, mono or stereo; the protocol resamples).
@@ -34,18 +34,21 @@ updating it. A subset of rows (a smoke test) is fine; results then say "complete
 """
 
 
-def write_plan(out_dir, per_class: int = protocol.CLIPS_PER_CLASS, classes=None) -> Path:
+def write_plan(out_dir, per_class: int = protocol.CLIPS_PER_CLASS, classes=None,
+               image_set: str = protocol.DEFAULT_IMAGE_SET) -> Path:
     """Write ``manifest.csv`` and ``README.txt`` into ``out_dir``; return the manifest path.
 
     ``classes`` (names, in any order) or a ``per_class`` below 120 write a subset of the plan
-    (a smoke test): the same rows, file names and images as the full plan has for them."""
+    (a smoke test): the same rows, file names and images as the full plan has for them.
+    ``image_set``: "im2wav" (protocol v1's 100 images) or "v2a-mapper" (101, people4.jpg included)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest = out_dir / protocol.MANIFEST_NAME
     # a temp name, then a rename: shards starting together never read a half-written manifest
     part = out_dir / f".{protocol.MANIFEST_NAME}.{os.getpid()}.part"
-    protocol.write_manifest(protocol.generation_plan(per_class, protocol.plan_classes(classes)), part)
+    protocol.write_manifest(protocol.generation_plan(per_class, protocol.plan_classes(classes), image_set=image_set), part)
     os.replace(part, manifest)
     (out_dir / "README.txt").write_text(README_TEXT.format(
-        version=protocol.PROTOCOL_VERSION, per_class=per_class, folder=out_dir))
+        version=protocol.PROTOCOL_VERSION, per_class=per_class, folder=out_dir,
+        image_set_option="" if image_set == protocol.DEFAULT_IMAGE_SET else f" --image-set {image_set}"))
     return manifest

@@ -65,13 +65,28 @@ def _get(d: dict, *keys):
     return d
 
 
+def _recorded(results: dict, what: str):
+    """A results file's protocol, profile, precision or image set; a profile option or image set
+    the file lacks was added after the version that wrote it, so it holds its default."""
+    if what == "image set":
+        return results.get("image_set", "im2wav")
+    if what == "profile":
+        from dataclasses import asdict
+
+        from imagehear.protocol.profiles import Profile
+
+        recorded = _get(results, "config", "profile")
+        return {**asdict(Profile("")), **recorded} if isinstance(recorded, dict) else recorded
+    return _get(results, "protocol") if what == "protocol" else _get(results, "config", "precision")
+
+
 def refusal(a: dict, b: dict) -> str | None:
     """Why two results must not be compared (one line), or None: the protocol, the profile,
-    the precision, a common metric's definition or a common backbone's weights differ."""
-    for what, keys in (("protocol", ("protocol",)), ("profile", ("config", "profile")),
-                       ("precision", ("config", "precision"))):
-        if _get(a, *keys) != _get(b, *keys):
-            return f"{what} differs: A {json.dumps(_get(a, *keys))[:80]}, B {json.dumps(_get(b, *keys))[:80]}"
+    the precision, the image set, a common metric's definition or a common backbone's weights differ."""
+    for what in ("protocol", "profile", "precision", "image set"):
+        if _recorded(a, what) != _recorded(b, what):
+            return (f"{what} differs: A {json.dumps(_recorded(a, what))[:80]}, "
+                    f"B {json.dumps(_recorded(b, what))[:80]}")
     for name in set(_get(a, "config", "metrics") or {}) & set(_get(b, "config", "metrics") or {}):
         if a["config"]["metrics"][name] != b["config"]["metrics"][name]:
             return f"the definition of {name} differs between A and B (different image-hear versions?)"
@@ -190,6 +205,8 @@ def compare(a, b, *, metrics=None, n_resamples: int = compute.N_RESAMPLES, n_res
         elif name in SET_METRICS:
             skipped[name] = ("set-level: needs both runs' embeddings (image-hear compare --reference-dir, "
                              "or embeddings=...)")
+        elif METRICS[name].ci == "fit":
+            skipped[name] = "an extrapolation without an interval (FD-inf), not comparable clip by clip"
         else:
             skipped[name] = "reported as std over splits, not comparable clip by clip"
     return {"a": {"model": _get(a, "model", "name")}, "b": {"model": _get(b, "model", "name")},

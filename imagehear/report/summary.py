@@ -37,7 +37,11 @@ def markdown_summary(results: dict) -> str:
 
     model = results.get("model", {}).get("name", "unnamed model")
     device = results.get("environment", {}).get("device", "unknown")
-    lines = [f"**{escape(model)}** · protocol {escape(results.get('protocol', '?'))} · "
+    profile = (results.get("config") or {}).get("profile") or {}
+    extra = "".join(f" · {what} {escape(value)}" for what, value, default in (
+        ("profile", profile.get("name", "protocol-v1"), "protocol-v1"),
+        ("image set", results.get("image_set", "im2wav"), "im2wav")) if value != default)
+    lines = [f"**{escape(model)}** · protocol {escape(results.get('protocol', '?'))}{extra} · "
              f"{escape(title_state(results))} · device {escape(device)}"]
     if any(note.startswith("RANDOM") for note in weights_state(results)):
         lines.append("**RANDOM WEIGHTS: these numbers are meaningless; the leaderboard never ranks this file.**")
@@ -61,6 +65,8 @@ def _metric_lines(key: str, entry: dict) -> list[str]:
     name, unit, dec = (spec.label, spec.unit, spec.decimals) if spec else (escape(key), "", 3)
     if "direction" in entry:
         name = f"{name}, {escape(entry['direction'])}"
+    if "scale" in entry:  # a profile's scale (SSV2A's bare cosine): two more decimals for 1/100 of the range
+        name, dec = f"{name}, {escape(entry['scale'])}", dec + 2
     if "error" in entry:
         return [f"| {name} | error: {escape(entry['error'])} | — | — |"]
     ci = entry.get("ci95")
@@ -68,6 +74,8 @@ def _metric_lines(key: str, entry: dict) -> list[str]:
         ci_text = f"{num(ci[0], dec)} – {num(ci[1], dec)}"
     elif "std" in entry:
         ci_text = f"± {num(entry['std'], dec)} (std over {entry.get('n_splits', '?')} splits)"
+    elif "r2" in entry and "points" in entry:  # FD-inf: an extrapolation, no interval; how well the line fits
+        ci_text = f"no CI (fit over {len(entry['points'])} sizes, r² {num(entry['r2'], 2)})"
     else:
         ci_text = "—"
     lines = [f"| {name} | {num(entry.get('value'), dec)}{unit} | {ci_text} | {_count(entry)} |"]

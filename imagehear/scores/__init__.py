@@ -24,6 +24,10 @@ from imagehear.scores.frechet import (
     FewSamplesWarning, GaussianStats, covariance_rank, frechet_distance, frechet_distance_from_embeddings,
     frechet_distance_from_stats, trace_sqrt_product, weighted_frechet_distance, weighted_moments
 )
+from imagehear.scores.frechet_inf import MIN_N as FD_INF_MIN_N
+from imagehear.scores.frechet_inf import SAMPLING as FD_INF_SAMPLING
+from imagehear.scores.frechet_inf import STEPS as FD_INF_STEPS
+from imagehear.scores.frechet_inf import FrechetInfResult, frechet_distance_inf, subset_sizes
 from imagehear.scores.inception import IS_SEED, IS_SPLITS, InceptionScoreResult, inception_score
 from imagehear.scores.kernel import (
     BANDWIDTH_MAX_ROWS, BANDWIDTH_SEED, KAD_SCALE, KADResult, kernel_audio_distance, kernel_audio_distance_resampled,
@@ -42,5 +46,6 @@ __all__ = [
     "bootstrap_ci", "clap_score", "classifier_accuracy", "clip_score", "clip_score_frames", "frechet_distance",
     "frechet_distance_from_embeddings", "frechet_distance_from_stats", "inception_score",
     "kernel_audio_distance", "kl_divergence", "median_pairwise_distance", "per_class_mean",
-    "trace_sqrt_product",
+    "trace_sqrt_product", "FrechetInfResult", "frechet_distance_inf", "subset_sizes",
+    "FD_INF_MIN_N", "FD_INF_SAMPLING", "FD_INF_STEPS",
 ]

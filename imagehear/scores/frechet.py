@@ -82,7 +82,7 @@ class GaussianStats:
         return int(np.linalg.matrix_rank(self.cov, hermitian=True))
 
 
-def _drop_noise(lam: np.ndarray) -> np.ndarray:
+def drop_rounding_noise(lam: np.ndarray) -> np.ndarray:
     # Eigenvalues below numpy's matrix-rank threshold (size * eps * largest) are rounding
     # noise, of either sign: set them to 0. Keeping the positive ones would add
     # sqrt(noise) ~ 1e-8 relative per null direction, a bias when samples <= dimensions.
@@ -90,13 +90,13 @@ def _drop_noise(lam: np.ndarray) -> np.ndarray:
     return np.where(lam > tol, lam, 0.0)
 
 
-def _psd_eigh(sigma: np.ndarray, name: str):
+def psd_eigh(sigma: np.ndarray, name: str):
     w, v = np.linalg.eigh(sigma)
     floor = -_PSD_RTOL * max(float(np.abs(w).max()), np.finfo(np.float64).tiny)
     if w.min() < floor:
         raise ValueError(f"{name} is not positive semi-definite (eigenvalue {w.min():.3g}); "
                          f"is it really a covariance matrix?")
-    return _drop_noise(w), v
+    return drop_rounding_noise(w), v
 
 
 def _check_cov(sigma, d: int, name: str) -> np.ndarray:
@@ -117,7 +117,7 @@ def _sqrt_eigs(inner: np.ndarray, check_name: str | None) -> float:
     if check_name and lam.min() < floor:
         raise ValueError(f"{check_name} is not positive semi-definite (the product has eigenvalue "
                          f"{lam.min():.3g}); is it really a covariance matrix?")
-    return float(np.sqrt(_drop_noise(lam)).sum())
+    return float(np.sqrt(drop_rounding_noise(lam)).sum())
 
 
 def trace_sqrt_product(sigma1, sigma2) -> float:
@@ -138,7 +138,7 @@ def trace_sqrt_product(sigma1, sigma2) -> float:
     try:
         low = np.linalg.cholesky(sigma1)
     except np.linalg.LinAlgError:
-        w, v = _psd_eigh(sigma1, "sigma1")
+        w, v = psd_eigh(sigma1, "sigma1")
         root = (v * np.sqrt(w)) @ v.T
         # R is singular here, so the product no longer reveals every sign of sigma2
         return _sqrt_eigs(root @ sigma2 @ root, "sigma2")

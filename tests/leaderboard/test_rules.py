@@ -99,3 +99,17 @@ def test_the_repository_list_holds_the_pinned_hashes_and_no_random_ones(results_
         data["environment"]["weights"][name]["sha256"] = next(iter(real[name]))
     assert unranked_reasons(data, real) == ["unverified weights: wav2clip (bbbbbbbbbbbb…) not on the accepted "
                                             "list (imagehear/data/accepted_weights.json)"]
+
+
+def test_another_image_set_is_its_own_group_and_older_files_keep_their_rank(results_factory, accepted):
+    data = results_factory()
+    data["image_set"] = "v2a-mapper"
+    assert "image set v2a-mapper (all 101 files of Im2Wav's folder, people4.jpg in People (V2A-Mapper's set)): " \
+           "its own comparability group, not protocol v1's 100 images" in unranked_reasons(data, accepted)
+    older = results_factory()  # written before image sets, SSV2A's profile fields and FD-inf existed
+    older.pop("image_set", None)
+    for key in ("wav2clip_batch", "clip_score_scale", "metrics"):
+        older["config"]["profile"].pop(key)
+    assert unranked_reasons(older, accepted) == []
+    ssv2a = results_factory(profile=profile("ssv2a").record())
+    assert unranked_reasons(ssv2a, accepted) == ["profile ssv2a (--compat), not protocol-v1"]

@@ -1,4 +1,5 @@
-"""Audio in: read with soundfile, validate, mono by channel mean, resample with torchaudio.
+"""Audio in: read with soundfile, validate, mono by channel mean (files and arrays in either layout),
+resample with torchaudio.
 
 Protocol v1 resamples with ``torchaudio.functional.resample`` at its defaults; the exact
 settings are in :data:`RESAMPLER` and go into every result file.
@@ -47,8 +48,40 @@ def read_audio(path) -> tuple[np.ndarray, int]:
     return data, rate
 
 
+MAX_CHANNELS = 16  # an in-memory array's channel axis is at most this long (7.1 is 8); the samples' is longer
+
+
 def to_mono(data: np.ndarray) -> np.ndarray:
+    """The channel mean of a file's (frames, channels) data, as soundfile reads it."""
     return data.mean(axis=1) if data.ndim == 2 else data
+
+
+def mono_array(data, name: str = "array") -> np.ndarray:
+    """An in-memory waveform as mono float32: 1-D as it is; 2-D in either layout, torch's
+    (channels, time) or soundfile's (time, channels), averaged over its channel axis. The channel
+    axis is the short one (at most :data:`MAX_CHANNELS`, the other longer), or the one of length 1;
+    any other 2-D shape is ambiguous and refused, naming it.
+
+    >>> stereo = np.stack([np.ones(100), np.zeros(100)])          # (channels, time)
+    >>> mono_array(stereo).shape, mono_array(stereo.T).shape, float(mono_array(stereo)[0])
+    ((100,), (100,), 0.5)
+    >>> mono_array(np.zeros((4, 4)), "clip 0")
+    Traceback (most recent call last):
+    imagehear.errors.AudioError: clip 0: ambiguous shape (4, 4): give a 1-D mono waveform, or (channels, samples) or (samples, channels) with at most 16 channels and more samples than channels
+    """
+    data = np.asarray(data, dtype=np.float32)
+    if data.size == 0:
+        raise AudioError(f"{name}: empty audio (0 samples)")
+    if data.ndim != 2:
+        if data.ndim != 1:
+            raise AudioError(f"{name}: expected a 1-D waveform or a 2-D (channels, samples) array, got shape "
+                             f"{data.shape}")
+        return data
+    short, long_ = sorted(data.shape)
+    if not (short <= MAX_CHANNELS < long_ or (short == 1 and long_ > 1)):
+        raise AudioError(f"{name}: ambiguous shape {data.shape}: give a 1-D mono waveform, or (channels, samples) "
+                         f"or (samples, channels) with at most {MAX_CHANNELS} channels and more samples than channels")
+    return data.mean(axis=int(np.argmin(data.shape)))
 
 
 def resample(wave, orig_rate: int, new_rate: int):
@@ -71,15 +104,12 @@ def load_audio(path, sample_rate: int):
 
 
 def prepare_array(array, sampling_rate: int, sample_rate: int, name: str = "array"):
-    """Validate an in-memory 1-D (or (time, channels)) waveform and bring it to ``sample_rate``."""
-    data = np.asarray(array, dtype=np.float32)
-    if data.ndim not in (1, 2):
-        raise AudioError(f"{name}: expected a 1-D waveform, got shape {data.shape}")
-    if data.size == 0:
-        raise AudioError(f"{name}: empty audio (0 samples)")
+    """Validate an in-memory waveform (1-D, or 2-D in either layout: :func:`mono_array`) and bring
+    it to ``sample_rate``."""
+    data = mono_array(array, name)
     if not np.isfinite(data).all():
         raise AudioError(f"{name}: contains NaN or Inf samples")
-    return resample(to_mono(data), int(sampling_rate), sample_rate)
+    return resample(data, int(sampling_rate), sample_rate)
 
 
 # ---------------------------------------------------------------- av-benchmark parity

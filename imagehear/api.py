@@ -46,18 +46,23 @@ def evaluate_clips(metrics, predictions, references=None, images=None, labels=No
     CS is then the mean over the frames). ``labels``: IMAGE HEAR class names or ids per clip. ``options``: weights_dir,
     device, batch_size, cache_dir, seed, precision, pad_to_10s, compat ("protocol-v1" or
     "av-benchmark"), audio_length (seconds), progress. A metric whose maths fails carries
-    ``{"error": ...}``; the others are still returned.
+    ``{"error": ...}``; the others are still returned. Each entry says ``random_weights``: True
+    when a backbone it read had randomly initialised weights (the numbers are then meaningless;
+    a :class:`~imagehear.models.weights.RandomWeightsWarning` says so too).
     """
     names = pipeline.select_metrics(metrics, references is not None)
     clips = Clips.from_lists(predictions, references, images, labels, sampling_rate)
-    out, columns, _ = pipeline.run(names, clips, _options(**options, n=len(clips.generated)))
+    out, columns, backbones = pipeline.run(names, clips, _options(**options, n=len(clips.generated)))
+    random_init = set(pipeline.warn_random_weights(backbones))
+    for name, entry in out.items():
+        entry["random_weights"] = bool(random_init & set(registry.METRICS[name].backbones))
     return out, columns
 
 
 def score(metric: str, predictions, references=None, images=None, labels=None, sampling_rate=None,
           **options) -> dict:
-    """One metric: its results entry with ``value`` under the metric's name, and ``per_sample``
-    (the metric's per-sample columns, one value per clip). A failure in its maths is an
+    """One metric: its results entry with ``value`` under the metric's name, ``random_weights``
+    (:func:`evaluate_clips`), and ``per_sample`` (the metric's per-sample columns, one value per clip). A failure in its maths is an
     :class:`ImageHearError` naming it.
     """
     registry.get(metric)

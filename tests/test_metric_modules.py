@@ -92,11 +92,12 @@ class Broken(evaluate.Metric):
         doctest.testmod(module, raise_on_error=True)
 
 
-# What the four named modules returned before they were generated (their users read these keys).
+# What the four named modules returned before they were generated (their users read these keys),
+# and random_weights, the flag every module returns.
 NAMED_OUTPUTS = {
-    "clip_score_audio": ["clip_score", "ci95", "n", "per_class", "per_sample"],
-    "passt_accuracy": ["accuracy", "ci95", "top5", "n", "per_class", "confusion", "predicted"],
-    "kl": ["kl", "ci95", "n", "direction", "other_directions", "per_pair"],
+    "clip_score_audio": ["clip_score", "ci95", "n", "per_class", "random_weights", "per_sample"],
+    "passt_accuracy": ["accuracy", "ci95", "top5", "n", "per_class", "confusion", "random_weights", "predicted"],
+    "kl": ["kl", "ci95", "n", "direction", "other_directions", "random_weights", "per_pair"],
 }
 
 
@@ -124,11 +125,15 @@ def test_named_modules_keep_their_outputs(name):
     assert len(result[NAMED_OUTPUTS[name][-1]]) == 2  # one per-sample value per clip
 
 
-def test_fad_returns_its_whole_entry_without_per_sample_values():
+def test_fad_returns_its_whole_entry_without_per_sample_values_and_flags_random_weights():
+    from imagehear.models.weights import RandomWeightsWarning
     from imagehear.testing import random_weights
 
-    result = main_class(load_module("fad"))().compute(predictions=_tones(3), references=_tones(2), sampling_rate=16000,
-                                                      device="cpu", weights_dir=random_weights("vggish"))
+    with pytest.warns(RandomWeightsWarning, match="RANDOMLY INITIALISED weights \\(vggish\\)"):
+        result = main_class(load_module("fad"))().compute(predictions=_tones(3), references=_tones(2),
+                                                          sampling_rate=16000, device="cpu",
+                                                          weights_dir=random_weights("vggish"))
+    assert result["random_weights"] is True  # in what the module returns, not only on the terminal
     assert list(result)[0] == "fad" and {"ci95", "n_generated", "n_reference_clips"} <= set(result)
     assert not {"per_sample", "value"} & set(result)
 

@@ -27,7 +27,8 @@ from imagehear.io.clips import Clips, same_length
 from imagehear.models.devices import PRECISIONS
 from imagehear.protocol.profiles import PROFILES, Profile
 
-__all__ = ["Backbones", "Clips", "Options", "gather", "prepared", "run", "score", "select_metrics"]
+__all__ = ["Backbones", "Clips", "Options", "gather", "prepared", "run", "score", "select_metrics",
+           "warn_random_weights"]
 
 
 @dataclass
@@ -175,6 +176,20 @@ def run(names, clips: Clips, options: Options | None = None, backbones: Backbone
     inputs = gather(names, prepared(clips, options.profile), backbones, options)
     out, columns = score(names, inputs)
     return out, columns, backbones
+
+
+def warn_random_weights(backbones: Backbones) -> list[str]:
+    """Warn (:class:`~imagehear.models.weights.RandomWeightsWarning`) when some backbone of the run
+    has randomly initialised weights (a folder marked by :mod:`imagehear.testing`); return their names."""
+    random_init = sorted(n for n, b in backbones.loaded.items() if b.weights.random_init)
+    if random_init:
+        import warnings
+
+        from imagehear.models.weights import RandomWeightsWarning
+
+        warnings.warn(f"scored with RANDOMLY INITIALISED weights ({', '.join(random_init)}): the numbers are "
+                      "meaningless and the leaderboard never ranks this file", RandomWeightsWarning, stacklevel=3)
+    return random_init
 
 
 def prepared(clips: Clips, profile: Profile) -> Clips:

@@ -210,7 +210,7 @@ def evaluate(clips: Clips, metrics=None, options: Options | None = None) -> tupl
             options.shard = current_shard(options.device)
         names = pipeline.select_metrics(metrics, bool(clips.reference))
         out, columns, backbones = pipeline.run(names, clips, options)
-        warn_random_weights(backbones)
+        pipeline.warn_random_weights(backbones)
         per_sample = per_sample_rows(clips.manifest_rows(), columns)
         results = results_record(clips, names, out, backbones, options)
         results["per_sample"] = pack(per_sample)  # last: per-clip values for compare and the consistency check
@@ -224,15 +224,6 @@ def evaluate_generated(generated_dir, reference_dir=None, metrics=None, skip_inv
     options = options or Options()
     clips, names = folder_clips(generated_dir, metrics, reference_dir, skip_invalid, options)
     return evaluate(clips, names, options)
-
-
-def warn_random_weights(backbones) -> None:
-    random_init = sorted(n for n, b in backbones.loaded.items() if b.weights.random_init)
-    if random_init:
-        from imagehear.models.weights import RandomWeightsWarning
-
-        warnings.warn(f"scored with RANDOMLY INITIALISED weights ({', '.join(random_init)}): the numbers are "
-                      "meaningless and the leaderboard never ranks this file", RandomWeightsWarning, stacklevel=3)
 
 
 def per_sample_rows(rows, columns: dict) -> list[dict]:

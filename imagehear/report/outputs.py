@@ -12,11 +12,10 @@ this run did not draw (a metric left out), so nothing stale stays beside it.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from imagehear.io.atomic import atomic_write
 from imagehear.metrics import METRICS
 
 
@@ -38,16 +37,10 @@ def run_files(results_path) -> RunFiles:
 
 
 def write_json_atomic(data, path: Path) -> Path:
-    """Write JSON to a temp file beside ``path``, then rename: a crash never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(json.dumps(data, indent=1) + "\n")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    """Write JSON to a temp file beside ``path``, then rename: a crash never leaves half a file
+    (with the umask's permissions, so colleagues sharing the folder can read it)."""
+    with atomic_write(path) as fh:
+        fh.write(json.dumps(data, indent=1) + "\n")
     return path
 
 

@@ -17,7 +17,8 @@ from imagehear import protocol
 from imagehear.cli import build_parser, main
 
 # (command, option) -> [(argument list after the command, expected exit code, text the line must hold)]
-# "{gen}": a valid generated folder, "{file}": a plain file, "{res}": a results file, "{tmp}": a fresh folder
+# "{gen}": a valid generated folder, "{file}": a plain file, "{res}": a results file, "{tmp}": a fresh folder,
+# "{ro}": a folder this user may not write
 CASES = {
     ("plan", "--out"): [(["--out", "{file}/sub"], 2, "is a file")],
     ("plan", "--per-class"): [(["--out", "{tmp}/p", "--per-class", v], 2, "--per-class") for v in ("0", "-3", "x", "1.5")],
@@ -34,11 +35,13 @@ CASES = {
     ("evaluate", "--reference-dir"): [(["{gen}", "--reference-dir", "{tmp}/nope"], 2, "--reference-dir")],
     ("evaluate", "--metrics"): [(["{gen}", "--metrics", v], 2, "--metrics") for v in ("nope", "", ",", "clip_score,bad")]
     + [(["{gen}", "--metrics", "kl"], 2, "kl needs reference audio")],
-    ("evaluate", "--out"): [(["{gen}", "--out", v], 2, "--out") for v in ("{tmp}/r.txt", "{tmp}", "{file}/r.json")],
+    ("evaluate", "--out"): [(["{gen}", "--out", v], 2, "--out") for v in ("{tmp}/r.txt", "{tmp}", "{file}/r.json")]
+    + [(["{gen}", "--out", "{ro}/sub/r.json"], 2, "read-only")],
     ("evaluate", "--weights-dir"): [(["{gen}", "--weights-dir", v], 2, "--weights-dir") for v in ("{tmp}/nope", "{file}")],
     ("evaluate", "--device"): [(["{gen}", "--device", v], 2, "device") for v in ("tpu", "cuda:x", "gpu", "cuda", "cuda:7")],
     ("evaluate", "--batch-size"): [(["{gen}", "--batch-size", v], 2, "--batch-size") for v in ("0", "-1", "x")],
-    ("evaluate", "--cache-dir"): [(["{gen}", "--cache-dir", "{file}"], 2, "--cache-dir")],
+    ("evaluate", "--cache-dir"): [(["{gen}", "--cache-dir", "{file}"], 2, "--cache-dir"),
+                                  (["{gen}", "--cache-dir", "{ro}"], 2, "read-only")],
     ("evaluate", "--source"): [(["{gen}", "--source", v], 2, "--source") for v in ("{tmp}/nope", "s3://bucket")],
     ("evaluate", "--model-name"): [(["{gen}", "--model-name", v], 2, "--model-name") for v in ("", " ", "x" * 201)],
     ("evaluate", "--skip-invalid"): [],
@@ -93,8 +96,26 @@ def test_every_option_has_bad_value_cases():
             assert CASES[command, option], f"{command} {option} takes a value but has no bad-value case"
 
 
+def read_only(folder, monkeypatch):
+    """``folder`` made read-only; root writes anyway, so for root os.access is told the same."""
+    import os
+    from pathlib import Path
+
+    folder.mkdir(exist_ok=True)
+    folder.chmod(0o555)
+    if os.geteuid() == 0:
+        access = os.access
+
+        def denied(path, mode, *args, **kwargs):
+            inside = Path(path).resolve() == folder.resolve() or folder.resolve() in Path(path).resolve().parents
+            return False if inside and mode & os.W_OK else access(path, mode, *args, **kwargs)
+
+        monkeypatch.setattr(os, "access", denied)
+    return folder
+
+
 @pytest.fixture
-def places(tmp_path):
+def places(tmp_path, monkeypatch):
     gen = tmp_path / "gen"
     rows = protocol.generation_plan(per_class=1, classes=["Dog"])
     protocol.write_manifest(rows, gen / "manifest.csv")
@@ -106,7 +127,16 @@ def places(tmp_path):
     res.write_text(json.dumps({"metrics": {}}))
     fresh = tmp_path / "fresh"
     fresh.mkdir()
-    return {"gen": str(gen), "file": str(plain), "res": str(res), "tmp": str(fresh)}
+    ro = read_only(tmp_path / "ro", monkeypatch)
+    return {"gen": str(gen), "file": str(plain), "res": str(res), "tmp": str(fresh), "ro": str(ro)}
+
+
+def test_a_read_only_cache_root_is_one_line_before_any_work(places, monkeypatch, capsys):
+    monkeypatch.setenv("IMAGEHEAR_CACHE", places["ro"])
+    assert main(["evaluate", places["gen"], "--metrics", "accuracy"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("image-hear evaluate: error: IMAGEHEAR_CACHE: ") and \
+        "read-only" in err[0], err
 
 
 CASE_LIST = [(command, option, args, code, text) for (command, option), cases in CASES.items()

@@ -89,13 +89,19 @@ def existing_file(value) -> Path:
 
 
 def writable_dir(value) -> Path:
-    """A folder we may create or write into (a path under a file, or an existing file, is refused)."""
+    """A folder we may create or write into (a path under a file, an existing file, or a folder
+    this user may not write, is refused: before any work, not when the results are ready)."""
+    import os
+
     path = Path(value).expanduser()
     if path.exists() and not path.is_dir():
         raise UsageError(f"{value}: is a file, not a folder")
     parent = next((p for p in (path, *path.parents) if p.exists()), Path("."))
     if not parent.is_dir():
         raise UsageError(f"{value}: {parent} is a file, so the folder cannot be created")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        where = "" if parent == path else f" ({parent}, where it would be created)"
+        raise UsageError(f"{value}: folder is read-only for this user{where}; choose a writable folder")
     return path
 
 

@@ -90,7 +90,8 @@ def compare(args) -> int:
         available_device(args.device)
         dirs = args.generated or [Path(args.a).parent, Path(args.b).parent]
         options = Options(weights_dir=args.weights_dir, device=args.device, cache_dir=args.cache_dir, progress=False)
-        embeddings = comparing.both_embeddings(a, b, dirs, args.reference_dir, options, args.metrics)
+        embeddings = comparing.both_embeddings(a, b, dirs, args.reference_dir, options, args.metrics,
+                                               dirs_given=bool(args.generated))
     result = comparing.compare(a, b, metrics=list(args.metrics) if args.metrics else None, seed=args.seed,
                                n_resamples=args.n_resamples, embeddings=embeddings)
     print(json.dumps(result, indent=1) if args.json else comparing.text(result))

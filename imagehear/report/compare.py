@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from imagehear import scores
-from imagehear.errors import ImageHearError
+from imagehear.errors import ImageHearError, UsageError
 from imagehear.metrics import METRICS, compute, samples
 from imagehear.report.formatting import escape, num
 
@@ -214,7 +214,7 @@ def gather_embeddings(results: dict, generated_dir, reference_dir, names, option
     missing = [f for f in rows.files if not (folder / f).is_file()]
     if missing:
         raise CompareError(f"{folder}: {len(missing)} clip(s) of the run are missing (e.g. {missing[0]}): "
-                           "pass the run's generated folder")
+                           "--generated A_DIR B_DIR must name the runs' generated folders")
     profile = _get(results, "config", "profile")
     try:
         options = replace(options, profile=Profile(**profile))
@@ -231,13 +231,23 @@ def gather_embeddings(results: dict, generated_dir, reference_dir, names, option
     return out
 
 
-def both_embeddings(a: dict, b: dict, generated_dirs, reference_dir, options, metrics=None) -> dict:
+def both_embeddings(a: dict, b: dict, generated_dirs, reference_dir, options, metrics=None,
+                    dirs_given: bool = True) -> dict:
     """:func:`compare`'s ``embeddings`` for the set-level metrics both runs report, gathered
-    from each run's generated folder and the shared reference folder."""
+    from each run's generated folder and the shared reference folder. ``dirs_given``: False
+    when ``generated_dirs`` are the results files' folders (a folder without the run's clips
+    is then a usage error naming ``--generated``)."""
     names = [n for n in SET_METRICS if n in a["metrics"] and n in b["metrics"] and (metrics is None or n in metrics)
              and "error" not in a["metrics"][n] and "error" not in b["metrics"][n]]
     if not names:
         return {}
+    for run, results, folder in zip("AB", (a, b), generated_dirs):
+        files = samples.unpack(results.get("per_sample")).files
+        missing = [f for f in files if not (Path(folder) / f).is_file()]
+        if missing and not dirs_given:
+            raise UsageError(f"{folder}: {len(missing)} clip(s) of run {run} are not in its results file's folder "
+                             f"(e.g. {missing[0]}); --reference-dir reads the runs' clips: name their generated "
+                             "folders with --generated A_DIR B_DIR")
     ga, gb = (gather_embeddings(r, d, reference_dir, names, options) for r, d in zip((a, b), generated_dirs))
     return {n: {"a": ga[n]["generated"], "b": gb[n]["generated"], "reference": ga[n]["reference"]} for n in names}
 

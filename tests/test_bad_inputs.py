@@ -18,7 +18,7 @@ from imagehear.cli import build_parser, main
 
 # (command, option) -> [(argument list after the command, expected exit code, text the line must hold)]
 # "{gen}": a valid generated folder, "{file}": a plain file, "{res}": a results file, "{tmp}": a fresh folder,
-# "{ro}": a folder this user may not write
+# "{ro}": a folder this user may not write, "{held}": a results file holding accuracy and clip_score
 CASES = {
     ("plan", "--out"): [(["--out", "{file}/sub"], 2, "is a file")],
     ("plan", "--per-class"): [(["--out", "{tmp}/p", "--per-class", v], 2, "--per-class") for v in ("0", "-3", "x", "1.5")],
@@ -37,6 +37,9 @@ CASES = {
     + [(["{gen}", "--metrics", "kl"], 2, "kl needs reference audio")],
     ("evaluate", "--out"): [(["{gen}", "--out", v], 2, "--out") for v in ("{tmp}/r.txt", "{tmp}", "{file}/r.json")]
     + [(["{gen}", "--out", "{ro}/sub/r.json"], 2, "read-only")],
+    ("evaluate", "--force"): [(["{gen}", "--metrics", "clip_score", "--out", "{held}"], 2, "holds accuracy, which "
+                               "this run (clip_score) does not compute; pass --force"),
+                              (["{gen}", "--out", "{file}.json"], 2, "not a readable results file; pass --force")],
     ("evaluate", "--weights-dir"): [(["{gen}", "--weights-dir", v], 2, "--weights-dir") for v in ("{tmp}/nope", "{file}")],
     ("evaluate", "--device"): [(["{gen}", "--device", v], 2, "device") for v in ("tpu", "cuda:x", "gpu", "cuda", "cuda:7")],
     ("evaluate", "--batch-size"): [(["{gen}", "--batch-size", v], 2, "--batch-size") for v in ("0", "-1", "x")],
@@ -128,7 +131,10 @@ def places(tmp_path, monkeypatch):
     fresh = tmp_path / "fresh"
     fresh.mkdir()
     ro = read_only(tmp_path / "ro", monkeypatch)
-    return {"gen": str(gen), "file": str(plain), "res": str(res), "tmp": str(fresh), "ro": str(ro)}
+    held = tmp_path / "held.json"
+    held.write_text(json.dumps({"metrics": {"accuracy": {"value": 0.5}, "clip_score": {"value": 20.0}}}))
+    (tmp_path / "plain.txt.json").write_text("not json {")
+    return {"gen": str(gen), "file": str(plain), "res": str(res), "tmp": str(fresh), "ro": str(ro), "held": str(held)}
 
 
 def test_a_read_only_cache_root_is_one_line_before_any_work(places, monkeypatch, capsys):

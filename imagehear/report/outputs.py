@@ -44,6 +44,35 @@ def write_json_atomic(data, path: Path) -> Path:
     return path
 
 
+def check_overwrite(results_path, metrics, force: bool = False) -> None:
+    """Refuse, before any work, a run that would replace a results file holding a metric it does
+    not compute (``metrics``: the names this run scores): re-running the same metrics, or more,
+    rewrites the file (every value is recomputed, from the cache); dropping one needs ``--force``.
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "results.json"
+    >>> _ = path.write_text('{"metrics": {"kl": {}, "clip_score": {}}}')
+    >>> check_overwrite(path, ["kl", "clip_score", "fad"])
+    >>> check_overwrite(path, ["clip_score"])
+    Traceback (most recent call last):
+    imagehear.errors.UsageError: ... holds kl, which this run (clip_score) does not compute; pass --force to replace it, or choose another --out
+    """
+    from imagehear.errors import UsageError
+
+    path = Path(results_path)
+    if force or not path.exists():
+        return
+    try:
+        held = list(json.loads(path.read_text(encoding="utf-8")).get("metrics") or {})
+    except (OSError, ValueError, AttributeError):
+        raise UsageError(f"{path}: exists and is not a readable results file; pass --force to replace it, "
+                         "or choose another --out") from None
+    lost = [name for name in held if name not in set(metrics)]
+    if lost:
+        raise UsageError(f"{path}: holds {', '.join(lost)}, which this run ({', '.join(metrics)}) does not compute; "
+                         "pass --force to replace it, or choose another --out")
+
+
 def write_run(results: dict, per_sample: list[dict], results_path) -> list[Path]:
     """Write the results file, its per-sample CSV and its plots; return every path written."""
     from imagehear.report.plots import write_plots

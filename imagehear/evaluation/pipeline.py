@@ -105,25 +105,37 @@ class Backbones:
         return self.loaded[name]
 
 
-def check_request(names, clips: Clips) -> None:
-    """Refuse, before any embedding, a request whose inputs cannot serve its metrics."""
-    specs = [registry.METRICS[n] for n in names]
-    if any(s.needs_reference for s in specs) and not clips.reference:
-        missing = [s.name for s in specs if s.needs_reference]
-        raise ImageHearError(f"{', '.join(missing)} need{'s' if len(missing) == 1 else ''} reference audio; pass "
-                             "--reference-dir REF (in Python: references=...)")
-    if any(s.reference == "paired" for s in specs) and not clips.pairs:
-        if not clips.unmatched:  # clips given as lists: pairs exist exactly when the counts agree
-            same_length(clips.generated, clips.reference, "predictions", "references (reference audio)")
-        example = Path(clips.generated[0].name).with_suffix("")
-        raise ImageHearError("no reference file matches a generated clip: they pair by relative path without "
-                             f"extension (e.g. {clips.generated[0].name} needs {example}.wav or {example}.flac "
-                             "in the reference folder)")
-    if any("clip.image" in s.needs for s in specs) and clips.images is None:
-        raise ImageHearError("clip_score needs the conditioning image of each clip (images=...)")
-    if any(s.needs_labels for s in specs) and not clips.has_labels:
-        needs = ", ".join(s.name for s in specs if s.needs_labels)
-        raise ImageHearError(f"{needs}: needs the IMAGE HEAR class of each clip (labels=..., class names or ids)")
+def missing_inputs(names, clips: Clips) -> dict[str, str]:
+    """Each metric of ``names`` whose inputs ``clips`` lack, with the one-line reason."""
+    out = {}
+    for spec in (registry.METRICS[n] for n in names):
+        if spec.needs_reference and not clips.reference:
+            out[spec.name] = (f"{spec.name} needs reference audio; pass --reference-dir REF (in Python: "
+                              "references=...)")
+        elif spec.reference == "paired" and not clips.pairs:
+            if not clips.unmatched:  # clips given as lists: pairs exist exactly when the counts agree
+                same_length(clips.generated, clips.reference, "predictions", "references (reference audio)")
+            example = Path(clips.generated[0].name).with_suffix("")
+            out[spec.name] = ("no reference file matches a generated clip: they pair by relative path without "
+                              f"extension (e.g. {clips.generated[0].name} needs {example}.wav or {example}.flac "
+                              "in the reference folder)")
+        elif "clip.image" in spec.needs and clips.images is None:
+            out[spec.name] = "clip_score needs the conditioning image of each clip (images=...)"
+        elif spec.needs_labels and not clips.has_labels:
+            out[spec.name] = (f"{spec.name}: needs the IMAGE HEAR class of each clip (labels=..., class names "
+                              "or ids)")
+    return out
+
+
+def check_request(names, clips: Clips, optional=()) -> dict[str, str]:
+    """Refuse, before any embedding, a request whose inputs cannot serve a metric it names; a metric
+    of ``optional`` (the default set's, which the user did not name) is left out instead: returned
+    with its reason, which becomes its entry's error."""
+    missing = missing_inputs(names, clips)
+    named = [n for n in missing if n not in set(optional)]
+    if named:
+        raise ImageHearError(missing[named[0]])
+    return missing
 
 
 def _reference_indices(names, backbone: str, clips: Clips) -> list[int]:
@@ -185,14 +197,19 @@ def score(names, inputs) -> tuple[dict, dict]:
     return out, columns
 
 
-def run(names, clips: Clips, options: Options | None = None, backbones: Backbones | None = None):
-    """Score ``clips`` on the metrics ``names``: (metrics dict, per-sample columns, backbones used)."""
+def run(names, clips: Clips, options: Options | None = None, backbones: Backbones | None = None, optional=()):
+    """Score ``clips`` on the metrics ``names``: (metrics dict, per-sample columns, backbones used).
+
+    A metric whose inputs are missing is refused before any embedding, unless it is in
+    ``optional`` (the default set's, not named by the user): its entry is then ``{"error": why}``
+    and the others are computed."""
     options = options or Options()
-    check_request(names, clips)
+    left_out = check_request(names, clips, optional)
     backbones = backbones or Backbones(options)
-    inputs = gather(names, prepared(clips, options.profile), backbones, options)
-    out, columns = score(names, inputs)
-    return out, columns, backbones
+    kept = [n for n in names if n not in left_out]
+    inputs = gather(kept, prepared(clips, options.profile), backbones, options)
+    out, columns = score(kept, inputs)
+    return {n: out[n] if n in out else {"error": left_out[n]} for n in names}, columns, backbones
 
 
 def warn_random_weights(backbones: Backbones) -> list[str]:

@@ -116,7 +116,9 @@ def _per_sample(name, sa, sb, order, n_resamples, seed, confidence):
         return None, "no clip has a value in both runs"
     labels, units = np.asarray(sa.labels)[both], np.asarray(sa.units)[both]
     diff = scores.paired_difference(va[both], vb[both], labels, units, n_resamples, seed, confidence)
-    return _entry(name, float(va[both].mean()), float(vb[both].mean()), diff), None
+    entry = _entry(name, float(va[both].mean()), float(vb[both].mean()), diff)
+    entry["n_unmatched"] = int(sa.n - both.sum())  # rows without a value in A or B (KL: no reference pair)
+    return entry, None
 
 
 def _frames(clips) -> list[np.ndarray]:
@@ -152,7 +154,8 @@ def compare(a, b, *, metrics=None, n_resamples: int = compute.N_RESAMPLES, n_res
     """Compare run B with run A (results dicts or paths to results.json) metric by metric.
 
     Returns ``{"a": ..., "b": ..., "n_pairs": n, "metrics": {name: {"a", "b", "difference"
-    (B - A), "ci95", "p_value", "verdict", "n", "method"}}, "not_compared": {name: reason}}``.
+    (B - A), "ci95", "p_value", "verdict", "n", "method"; per-sample metrics also "n_unmatched": rows
+    without a value in A or B}}, "not_compared": {name: reason}}``.
     ``embeddings``: for set-level metrics, ``{name: {"a": [per clip], "b": [per clip],
     "reference": [per clip]}}`` in each run's per-sample row order (an (frames, d) or (d,)
     array per clip). Raises :class:`CompareError` when the runs must not be compared.
@@ -256,12 +259,17 @@ def text(result: dict) -> str:
     """The comparison as a Markdown table (what ``image-hear compare`` prints without --json)."""
     a, b = (escape(result[k]["model"] or k.upper()) for k in ("a", "b"))
     lines = [f"**A** = {a} · **B** = {b} · {result['n_pairs']} paired clips · seed {result['seed']}", "",
-             "| metric | A | B | B − A | 95 % CI | p | verdict |", "|---|---:|---:|---:|---|---:|---|"]
+             "| metric | A | B | B − A | 95 % CI | p | n | verdict |", "|---|---:|---:|---:|---|---:|---:|---|"]
+    notes = []
     for name, m in result["metrics"].items():
         d = METRICS[name].decimals
+        n = f"{m['n']} of {result['n_pairs']}" if m.get("n_unmatched") else str(m["n"])
         lines.append(f"| {METRICS[name].label} | {num(m['a'], d)} | {num(m['b'], d)} | {num(m['difference'], d)} "
-                     f"| {num(m['ci95'][0], d)} – {num(m['ci95'][1], d)} | {m['p_value']:.3g} | {m['verdict']} |")
+                     f"| {num(m['ci95'][0], d)} – {num(m['ci95'][1], d)} | {m['p_value']:.3g} | {n} | {m['verdict']} |")
+        if m.get("n_unmatched"):
+            notes.append(f"warning: {METRICS[name].label} on {m['n']} of {result['n_pairs']} clips: "
+                         f"{m['n_unmatched']} have no value in A or B (no reference clip paired with them)")
     for name, why in result["not_compared"].items():
-        lines.append(f"| {METRICS[name].label if name in METRICS else escape(name)} | — | — | — | — | — | "
+        lines.append(f"| {METRICS[name].label if name in METRICS else escape(name)} | — | — | — | — | — | — | "
                      f"not compared: {escape(why)} |")
-    return "\n".join(lines)
+    return "\n".join(lines + ([""] + notes if notes else []))

@@ -188,6 +188,8 @@ def test_our_own_bug_shows_a_traceback_and_asks_for_a_report(monkeypatch, capsys
     (lambda api, kw: api.score("accuracy", [], labels=[], **kw), "predictions is empty"),
     (lambda api, kw: api.score("accuracy", [np.zeros((20, 30))], labels=["Dog"], sampling_rate=16000, **kw),
      "array 0: ambiguous shape (20, 30)"),
+    (lambda api, kw: api.score("accuracy", [kw["weights_dir"]], labels=["Dog"], **kw),
+     "is a folder, not an audio file"),
     (lambda api, kw: api.score("nope", [np.zeros(16000)], sampling_rate=16000, **kw), "unknown metric 'nope'"),
     (lambda api, kw: api.score("kl", [np.zeros(16000)] * 2, references=[np.zeros(16000)], sampling_rate=16000,
                                **kw), "pair one to one"),

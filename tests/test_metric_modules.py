@@ -149,3 +149,15 @@ def test_inputs_a_module_cannot_use_are_refused_before_any_model(name, kwargs, m
     metric = main_class(load_module(name))()
     with pytest.raises(ImageHearError, match=message):
         metric.compute(predictions=["missing.wav"], weights_dir="no such folder", **kwargs)
+
+
+def test_an_image_hear_image_by_its_bare_name_comes_from_the_dataset(shared_dir, monkeypatch):
+    """Manifests name images "dog1.jpg": the image module takes that name as well as a path."""
+    from imagehear.testing import random_weights
+
+    monkeypatch.setenv("IMAGEHEAR_SOURCE", str(shared_dir / "image_hear" / "images"))
+    metric = main_class(load_module("clip_score_audio"))()
+    kw = dict(predictions=_tones(1), sampling_rate=16000, device="cpu", weights_dir=random_weights("wav2clip", "clip"))
+    by_name = metric.compute(references=["dog1.jpg"], **kw)
+    by_path = metric.compute(references=[str(shared_dir / "image_hear" / "images" / "dog1.jpg")], **kw)
+    assert by_name["clip_score"] == by_path["clip_score"]

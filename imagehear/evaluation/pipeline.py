@@ -207,6 +207,8 @@ def run(names, clips: Clips, options: Options | None = None, backbones: Backbone
     left_out = check_request(names, clips, optional)
     backbones = backbones or Backbones(options)
     kept = [n for n in names if n not in left_out]
+    if any("clip.image" in registry.METRICS[n].needs for n in kept):
+        clips = dataset_images(clips, options)
     inputs = gather(kept, prepared(clips, options.profile), backbones, options)
     out, columns = score(kept, inputs)
     return {n: out[n] if n in out else {"error": left_out[n]} for n in names}, columns, backbones
@@ -224,6 +226,25 @@ def warn_random_weights(backbones: Backbones) -> list[str]:
         warnings.warn(f"scored with RANDOMLY INITIALISED weights ({', '.join(random_init)}): the numbers are "
                       "meaningless and the leaderboard never ranks this file", RandomWeightsWarning, stacklevel=3)
     return random_init
+
+
+def dataset_images(clips: Clips, options: Options) -> Clips:
+    """``clips`` with each image given by its bare IMAGE HEAR name (``dog1.jpg``, as manifests name
+    them) and no such file here fetched from the dataset (``options.source``; checked by SHA-256).
+    The names stay the intervals' units."""
+    from imagehear import protocol
+
+    def bare(img) -> bool:
+        return isinstance(img, (str, Path)) and str(img) in protocol.IMAGE_SHA256 and not Path(img).exists()
+
+    names = sorted({str(img) for img in clips.images or () if bare(img)})
+    if not names:
+        return clips
+    from imagehear.io.dataset import fetch_images
+
+    fetched = fetch_images(options.source, files=names)
+    return replace(clips, images=[fetched[str(img)] if bare(img) else img for img in clips.images],
+                   image_ids=clips.image_ids if clips.image_ids is not None else clips.units())
 
 
 def prepared(clips: Clips, profile: Profile) -> Clips:

@@ -230,10 +230,14 @@ def class_names(references) -> list[str]:
 
 
 def audio_items(audio, sampling_rate, what: str, names=None) -> list:
-    """Paths or arrays as :class:`AudioItem`; missing files are named (three of them)."""
+    """Paths or arrays as :class:`AudioItem`; a folder, or missing files, are named (three of them)."""
     audio = list(audio)
     if not audio:
         raise ImageHearError(f"{what} is empty: give at least one clip")
+    folders = [str(a) for a in audio if isinstance(a, (str, os.PathLike)) and Path(a).is_dir()]
+    if folders:
+        raise AudioError(f"{what}: {folders[0]} is a folder, not an audio file; give its clips (e.g. "
+                         f"sorted(Path({folders[0]!r}).glob('*.wav')))")
     missing = [str(a) for a in audio if isinstance(a, (str, os.PathLike)) and not Path(a).is_file()]
     if missing:
         more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""

@@ -30,8 +30,56 @@ RESAMPLER = {
 }
 
 
+def wav_declared_frames(path) -> tuple[int, int] | None:
+    """A WAV file's (frames its header declares, frames its bytes hold), from the RIFF ``fmt `` and
+    ``data`` chunks; None for another format, or a header that leaves the length open (0 or
+    0xFFFFFFFF, as streaming writers do). soundfile reports the frames on disk only, so a file cut
+    short (a run killed while writing) would otherwise pass as a shorter clip.
+
+    >>> import numpy as np, soundfile as sf, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "cut.wav")
+    >>> sf.write(path, np.zeros(1000, dtype="float32"), 16000, subtype="PCM_16")
+    >>> with open(path, "r+b") as fh:
+    ...     _ = fh.truncate(44 + 2 * 600)
+    >>> wav_declared_frames(path)
+    (1000, 600)
+    """
+    import struct
+
+    size = Path(path).stat().st_size
+    with open(path, "rb") as fh:
+        head = fh.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            return None
+        block_align, offset = None, 12
+        while offset + 8 <= size:
+            fh.seek(offset)
+            chunk, length = struct.unpack("<4sI", fh.read(8))
+            if chunk == b"fmt ":
+                block_align = struct.unpack("<H", fh.read(14)[12:14])[0]
+            elif chunk == b"data":
+                if not block_align or length in (0, 0xFFFFFFFF):
+                    return None
+                return length // block_align, max(0, size - offset - 8) // block_align
+            offset += 8 + length + (length & 1)  # chunks are word-aligned
+    return None
+
+
+def _truncation(path: Path) -> str | None:
+    """What to say when ``path``'s header promises more frames than the file holds, else None."""
+    try:
+        counts = wav_declared_frames(path)
+    except (OSError, ValueError, ImportError):  # struct.error is a ValueError
+        return None
+    if counts is None or counts[1] >= counts[0]:
+        return None
+    return (f"truncated: the header declares {counts[0]} frames, the file holds {counts[1]} "
+            f"({100 * counts[1] / counts[0]:.0f} %); regenerate this clip (was its writer stopped?)")
+
+
 def read_audio(path) -> tuple[np.ndarray, int]:
-    """Read a file as float32 (frames, channels) and its sample rate; errors name the file."""
+    """Read a file as float32 (frames, channels) and its sample rate; errors name the file (a WAV
+    file cut short says it is truncated)."""
     import soundfile as sf
 
     path = Path(path)
@@ -40,7 +88,17 @@ def read_audio(path) -> tuple[np.ndarray, int]:
     try:
         data, rate = sf.read(str(path), dtype="float32", always_2d=True)
     except Exception as exc:  # soundfile raises several types for undecodable input
+        try:  # a header that decodes, then data that does not: most often a file cut short
+            declared = sf.info(str(path)).frames
+        except Exception:
+            declared = 0
+        if declared > 0:
+            raise AudioError(f"{path}: truncated or corrupt: the header declares {declared} frames but decoding "
+                             f"fails ({exc or type(exc).__name__}); regenerate this clip") from None
         raise AudioError(f"{path}: unreadable audio ({exc}); write WAV/FLAC/OGG readable by soundfile") from None
+    cut = _truncation(path)
+    if cut:
+        raise AudioError(f"{path}: {cut}")
     if data.size == 0:
         raise AudioError(f"{path}: empty audio (0 samples); regenerate this clip")
     if not np.isfinite(data).all():

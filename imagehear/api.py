@@ -57,7 +57,8 @@ def evaluate_clips(metrics, predictions, references=None, images=None, labels=No
     out, columns, backbones = pipeline.run(names, clips, _options(**options, n=len(clips.generated)))
     random_init = set(pipeline.warn_random_weights(backbones))
     for name, entry in out.items():
-        entry["random_weights"] = bool(random_init & set(registry.METRICS[name].backbones))
+        if "error" not in entry:  # a failed metric has no number to flag
+            entry["random_weights"] = bool(random_init & set(registry.METRICS[name].backbones))
     return out, columns
 
 

@@ -105,6 +105,21 @@ def writable_dir(value) -> Path:
     return path
 
 
+def cache_root_writable() -> Path:
+    """The cache root (``IMAGEHEAR_CACHE``, else ~/.cache/imagehear: weights, images, checksums and,
+    without ``--cache-dir``, embeddings) as a folder we may write: a read-only one is one line
+    before any work, not a crash after it."""
+    import os
+
+    from imagehear.io.download import cache_root
+
+    try:
+        return writable_dir(cache_root())
+    except UsageError as exc:
+        how = "IMAGEHEAR_CACHE" if os.environ.get("IMAGEHEAR_CACHE") else "the default cache (set IMAGEHEAR_CACHE)"
+        raise UsageError(f"{how}: {exc}") from None
+
+
 def results_path(value) -> Path:
     """A results file to write: ends in .json, its folder creatable."""
     path = Path(value).expanduser()

@@ -62,27 +62,11 @@ class Options:
             self.weights_dir = str(check.named("weights_dir", check.existing_dir, self.weights_dir))
         if self.cache_dir not in (None, False):
             self.cache_dir = str(check.named("cache_dir", check.writable_dir, self.cache_dir))
-        check_cache_root()
+        check.cache_root_writable()
         if self.source is not None:
             self.source = check.named("source", check.image_source, self.source)
         if self.video_frames is not None:
             self.video_frames = check.named("video_frames", check.positive_int, self.video_frames)
-
-
-def check_cache_root() -> None:
-    """The cache root (weights, images, checksums; embeddings unless ``cache_dir``) must be writable:
-    a read-only one is one line before any work, not a crash after it."""
-    import os
-
-    from imagehear.errors import UsageError
-    from imagehear.evaluation.arguments import writable_dir
-    from imagehear.io.download import cache_root
-
-    try:
-        writable_dir(cache_root())
-    except UsageError as exc:
-        how = "IMAGEHEAR_CACHE" if os.environ.get("IMAGEHEAR_CACHE") else "the default cache (set IMAGEHEAR_CACHE)"
-        raise UsageError(f"{how}: {exc}") from None
 
 
 class Backbones:

@@ -135,7 +135,9 @@ def _returns(spec: MetricSpec) -> str:
         samples = "per_sample (its per-sample columns)"
     else:
         samples = ", ".join(f"{key} (per-sample {column})" for key, column in shape.samples) or "no per-clip values"
-    return f"{spec.name} ({spec.label}{spec.unit}), {keys}; {samples}. per_class is None without labels."
+    return (f"{spec.name} ({spec.label}{spec.unit}), {keys}; {samples}. per_class is None without labels. "
+            "random_weights: True when the weights were randomly initialised (meaningless numbers; a "
+            "RandomWeightsWarning says so too).")
 
 
 def inputs_description(spec: MetricSpec, cls: str) -> str:
@@ -171,7 +173,8 @@ def _shape(spec: MetricSpec, out: dict, has_labels: bool) -> dict:
     shape, columns = spec.evaluate_module, out["per_sample"]
     entry = {k: v for k, v in out.items() if k != "per_sample"}
     if shape.keys is not None:
-        entry = {spec.name: out[spec.name], **{k: out.get(k) for k in shape.keys}}
+        entry = {spec.name: out[spec.name], **{k: out.get(k) for k in shape.keys},
+                 "random_weights": out["random_weights"]}  # meaningless numbers are flagged in every shape
     if "per_class" in entry and not has_labels:
         entry["per_class"] = None  # one class named "all" says nothing
     if shape.samples is None:

@@ -35,7 +35,7 @@ def score_uploads(metric, references: str, predictions, uploaded=None, manifest_
     them; return (result without per-sample values, rows)."""
     manifest = None
     if manifest_path:
-        with open(manifest_path, encoding="utf-8") as fh:
+        with open(manifest_path, encoding="utf-8-sig") as fh:
             manifest = parse_manifest(fh.read())
     paired = pair_uploads(references, list(predictions or []), list(uploaded or []) or None, manifest)
     result = metric.compute(predictions=paired.predictions, references=paired.references)

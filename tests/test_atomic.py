@@ -1,5 +1,6 @@
 """atomic_write: a failed write leaves the old file and no temp file; new files get the umask's
-permissions (mkstemp's 0600 locked colleagues out of a shared cache)."""
+permissions (mkstemp's 0600 locked colleagues out of a shared cache), results files too; a cache
+entry we cannot open is never deleted."""
 import os
 
 import pytest
@@ -25,3 +26,32 @@ def test_permissions_follow_the_umask(tmp_path):
     finally:
         os.umask(old)
     assert (tmp_path / "shared.npz").stat().st_mode & 0o777 == 0o664
+
+
+def test_results_files_follow_the_umask(tmp_path):
+    from imagehear.report.outputs import write_json_atomic
+
+    old = os.umask(0o002)
+    try:
+        write_json_atomic({"metrics": {}}, tmp_path / "results.json")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "results.json").stat().st_mode & 0o777 == 0o664
+
+
+def test_a_cache_entry_that_cannot_be_opened_is_kept(tmp_path, monkeypatch):
+    """A colleague's entry we may not read (PermissionError) is recomputed, never deleted."""
+    import numpy as np
+
+    from imagehear.embed.engine import EmbeddingCache
+
+    cache = EmbeddingCache(tmp_path, {"backbone": "demo"})
+    cache.put("ab" * 32, {"embedding": np.ones(3, dtype="float32")})
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(np, "load", denied)  # what open() says for a 0600 file of another user (we run as root)
+    assert cache.get("ab" * 32) is None
+    monkeypatch.undo()
+    assert cache.get("ab" * 32)["embedding"].tolist() == [1.0, 1.0, 1.0]

@@ -45,3 +45,24 @@ def test_arrays_are_validated_and_resampled():
         prepare_array(np.array([0.0, np.nan]), 16000, 16000, name="clip 3")
     with pytest.raises(AudioError, match="expected a 1-D waveform"):
         prepare_array(np.zeros((2, 2, 2)), 16000, 16000)
+
+
+def test_arrays_in_either_channel_layout_are_the_same_mono_clip():
+    """torch's (channels, time) and soundfile's (time, channels) both mix to the same mono clip,
+    as the Python API, the evaluate modules and the apps receive them (Clips.from_lists)."""
+    import torch
+
+    from imagehear.io.clips import Clips
+
+    rng = np.random.default_rng(1)
+    stereo = rng.standard_normal((2, 4000)).astype("float32")
+    mono = stereo.mean(axis=0)
+    clips = Clips.from_lists([mono, torch.from_numpy(stereo), stereo.T, stereo[:1]], sampling_rate=8000)
+    waves = [item.load(8000).numpy() for item in clips.generated]
+    assert [item.length_at(8000) for item in clips.generated] == [4000] * 4
+    for wave in waves[1:3]:
+        np.testing.assert_allclose(wave, mono, atol=1e-6)
+    np.testing.assert_allclose(waves[3], stereo[0])
+    assert clips.generated[1].content_hash() == clips.generated[0].content_hash()
+    with pytest.raises(AudioError, match=r"array 0: ambiguous shape \(20, 30\)"):
+        Clips.from_lists([np.zeros((20, 30))], sampling_rate=8000)

@@ -17,7 +17,8 @@ from imagehear import protocol
 from imagehear.cli import build_parser, main
 
 # (command, option) -> [(argument list after the command, expected exit code, text the line must hold)]
-# "{gen}": a valid generated folder, "{file}": a plain file, "{res}": a results file, "{tmp}": a fresh folder
+# "{gen}": a valid generated folder, "{file}": a plain file, "{res}": a results file, "{tmp}": a fresh folder,
+# "{ro}": a folder this user may not write, "{held}": a results file holding accuracy and clip_score
 CASES = {
     ("plan", "--out"): [(["--out", "{file}/sub"], 2, "is a file")],
     ("plan", "--per-class"): [(["--out", "{tmp}/p", "--per-class", v], 2, "--per-class") for v in ("0", "-3", "x", "1.5")],
@@ -63,11 +64,16 @@ CASES = {
     ("evaluate", "--reference-dir"): [(["{gen}", "--reference-dir", "{tmp}/nope"], 2, "--reference-dir")],
     ("evaluate", "--metrics"): [(["{gen}", "--metrics", v], 2, "--metrics") for v in ("nope", "", ",", "clip_score,bad")]
     + [(["{gen}", "--metrics", "kl"], 2, "kl needs reference audio")],
-    ("evaluate", "--out"): [(["{gen}", "--out", v], 2, "--out") for v in ("{tmp}/r.txt", "{tmp}", "{file}/r.json")],
+    ("evaluate", "--out"): [(["{gen}", "--out", v], 2, "--out") for v in ("{tmp}/r.txt", "{tmp}", "{file}/r.json")]
+    + [(["{gen}", "--out", "{ro}/sub/r.json"], 2, "read-only")],
+    ("evaluate", "--force"): [(["{gen}", "--metrics", "clip_score", "--out", "{held}"], 2, "holds accuracy, which "
+                               "this run (clip_score) does not compute; pass --force"),
+                              (["{gen}", "--out", "{file}.json"], 2, "not a readable results file; pass --force")],
     ("evaluate", "--weights-dir"): [(["{gen}", "--weights-dir", v], 2, "--weights-dir") for v in ("{tmp}/nope", "{file}")],
     ("evaluate", "--device"): [(["{gen}", "--device", v], 2, "device") for v in ("tpu", "cuda:x", "gpu", "cuda", "cuda:7")],
     ("evaluate", "--batch-size"): [(["{gen}", "--batch-size", v], 2, "--batch-size") for v in ("0", "-1", "x")],
-    ("evaluate", "--cache-dir"): [(["{gen}", "--cache-dir", "{file}"], 2, "--cache-dir")],
+    ("evaluate", "--cache-dir"): [(["{gen}", "--cache-dir", "{file}"], 2, "--cache-dir"),
+                                  (["{gen}", "--cache-dir", "{ro}"], 2, "read-only")],
     ("evaluate", "--source"): [(["{gen}", "--source", v], 2, "--source") for v in ("{tmp}/nope", "s3://bucket")],
     ("evaluate", "--model-name"): [(["{gen}", "--model-name", v], 2, "--model-name") for v in ("", " ", "x" * 201)],
     ("evaluate", "--skip-invalid"): [],
@@ -139,8 +145,26 @@ def test_every_option_has_bad_value_cases():
             assert CASES[command, option], f"{command} {option} takes a value but has no bad-value case"
 
 
+def read_only(folder, monkeypatch):
+    """``folder`` made read-only; root writes anyway, so for root os.access is told the same."""
+    import os
+    from pathlib import Path
+
+    folder.mkdir(exist_ok=True)
+    folder.chmod(0o555)
+    if os.geteuid() == 0:
+        access = os.access
+
+        def denied(path, mode, *args, **kwargs):
+            inside = Path(path).resolve() == folder.resolve() or folder.resolve() in Path(path).resolve().parents
+            return False if inside and mode & os.W_OK else access(path, mode, *args, **kwargs)
+
+        monkeypatch.setattr(os, "access", denied)
+    return folder
+
+
 @pytest.fixture
-def places(tmp_path):
+def places(tmp_path, monkeypatch):
     gen = tmp_path / "gen"
     rows = protocol.generation_plan(per_class=1, classes=["Dog"])
     protocol.write_manifest(rows, gen / "manifest.csv")
@@ -152,11 +176,23 @@ def places(tmp_path):
     res.write_text(json.dumps({"metrics": {}}))
     fresh = tmp_path / "fresh"
     fresh.mkdir()
+    ro = read_only(tmp_path / "ro", monkeypatch)
+    held = tmp_path / "held.json"
+    held.write_text(json.dumps({"metrics": {"accuracy": {"value": 0.5}, "clip_score": {"value": 20.0}}}))
+    (tmp_path / "plain.txt.json").write_text("not json {")
     model = tmp_path / "tone.py"  # a model (tone), a factory (Tone), and two names that are neither
     model.write_text("class Tone:\n    sample_rate = 16000\n    def __call__(self, images, labels, seeds):\n"
                      "        return [[0.1] * 16000 for _ in seeds]\n\n"
                      "tone = Tone()\nodd = Tone()\nodd.sample_rate = '16k'\nRATE = 16000\ndef broken():\n    return lambda images, labels, seeds: []\n")
-    return {"gen": str(gen), "file": str(plain), "res": str(res), "tmp": str(fresh), "model": str(model)}
+    return {"gen": str(gen), "file": str(plain), "res": str(res), "tmp": str(fresh), "ro": str(ro), "held": str(held), "model": str(model)}
+
+
+def test_a_read_only_cache_root_is_one_line_before_any_work(places, monkeypatch, capsys):
+    monkeypatch.setenv("IMAGEHEAR_CACHE", places["ro"])
+    assert main(["evaluate", places["gen"], "--metrics", "accuracy"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("image-hear evaluate: error: IMAGEHEAR_CACHE: ") and \
+        "read-only" in err[0], err
 
 
 CASE_LIST = [(command, option, args, code, text) for (command, option), cases in CASES.items()
@@ -200,6 +236,10 @@ def test_our_own_bug_shows_a_traceback_and_asks_for_a_report(monkeypatch, capsys
      "unknown class 'Dig'"),
     (lambda api, kw: api.score("accuracy", [np.zeros(16000)], labels=["Dog"], **kw), "sampling_rate"),
     (lambda api, kw: api.score("accuracy", [], labels=[], **kw), "predictions is empty"),
+    (lambda api, kw: api.score("accuracy", [np.zeros((20, 30))], labels=["Dog"], sampling_rate=16000, **kw),
+     "array 0: ambiguous shape (20, 30)"),
+    (lambda api, kw: api.score("accuracy", [kw["weights_dir"]], labels=["Dog"], **kw),
+     "is a folder, not an audio file"),
     (lambda api, kw: api.score("nope", [np.zeros(16000)], sampling_rate=16000, **kw), "unknown metric 'nope'"),
     (lambda api, kw: api.score("kl", [np.zeros(16000)] * 2, references=[np.zeros(16000)], sampling_rate=16000,
                                **kw), "pair one to one"),

@@ -58,7 +58,7 @@ def test_each_broken_file_is_named(generated, capsys):
     assert not report.ok
     assert {(p.file, p.kind) for p in report.problems if p.is_error} == set(errors.items())
     assert {(p.file, p.kind) for p in report.problems if not p.is_error} == set(warnings.items())
-    assert report.flagged() == {"silent": [rows[3].file], "clipped": [rows[4].file]}
+    assert report.flagged() == {"silent": [rows[3].file], "clipped": [rows[4].file], "long": []}
     assert main(["check", str(folder)]) == 1
     captured = capsys.readouterr()
     assert "Traceback" not in captured.out + captured.err
@@ -111,3 +111,27 @@ def test_missing_manifest_is_one_line_error(tmp_path, capsys):
     assert main(["check", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "manifest" in err and f"image-hear plan --out {tmp_path}`" in err
+
+
+def test_a_truncated_clip_says_truncated(generated, capsys):
+    """A WAV cut short still decodes (soundfile reports the frames on disk): its header says how
+    many it should hold. A FLAC cut short fails to decode after a header that declares its length."""
+    folder, rows = generated
+    wav, flac = folder / rows[0].file, folder / rows[1].file
+    wav.write_bytes(wav.read_bytes()[:20000])
+    sf.write(flac, tone(), RATE, format="FLAC")  # FLAC bytes under the manifest's .wav name
+    flac.write_bytes(flac.read_bytes()[:3000])
+    report = check_generated(folder)
+    kinds = {p.file: (p.kind, p.message) for p in report.problems}
+    assert kinds[rows[0].file][0] == "truncated" and "header declares 32000 frames" in kinds[rows[0].file][1]
+    assert kinds[rows[1].file][0] == "truncated" and "truncated or corrupt" in kinds[rows[1].file][1]
+    assert main(["check", str(folder)]) == 1
+    assert f"ERROR truncated: {rows[0].file}: truncated: the header declares 32000 frames" in capsys.readouterr().out
+
+
+def test_a_clip_far_longer_than_the_rest_is_a_warning(generated):
+    folder, rows = generated
+    sf.write(folder / rows[2].file, tone(seconds=40.0, rate=8000), 8000)  # 40 s among 2 s clips
+    report = check_generated(folder)
+    assert report.ok and report.flagged()["long"] == [rows[2].file]
+    assert [p.message for p in report.problems if p.kind == "long"][0].startswith("40 s, 20x the set's median of 2.0 s")

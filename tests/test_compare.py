@@ -5,6 +5,7 @@ import json
 
 import numpy as np
 import pytest
+import soundfile as sf
 
 from imagehear.metrics import samples
 from imagehear.report import compare
@@ -145,3 +146,19 @@ def test_text_output_names_the_verdicts(runs, capsys):
     assert main(["compare", str(root / "a" / "results.json"), str(root / "b_better" / "results.json")]) == 0
     out = capsys.readouterr().out
     assert "| CLIP score (CS) |" in out and "B better" in out and "not compared: set-level" in out
+
+
+def test_runs_whose_clips_are_elsewhere_name_the_option_that_supplies_them(runs, tmp_path, capsys):
+    """compare --reference-dir reads each run's clips from the results file's folder unless
+    --generated says where they are: a folder without them is one line naming that option."""
+    root, _ = runs
+    (tmp_path / "ref").mkdir()
+    sf.write(tmp_path / "ref" / "x.wav", np.zeros(16000, dtype="float32"), 16000)
+    argv = ["compare", str(root / "a" / "results.json"), str(root / "a_again" / "results.json"),
+            "--reference-dir", str(tmp_path / "ref"), "--device", "cpu", "--weights-dir", str(tmp_path)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--generated A_DIR B_DIR" in err and str(root / "a") in err, err
+    assert main(argv + ["--generated", str(tmp_path), str(tmp_path)]) == 1  # given, but not the runs' folders
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{tmp_path}: 360 clip(s)" in err and "--generated" in err, err

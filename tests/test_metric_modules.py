@@ -92,11 +92,12 @@ class Broken(evaluate.Metric):
         doctest.testmod(module, raise_on_error=True)
 
 
-# What the four named modules returned before they were generated (their users read these keys).
+# What the four named modules returned before they were generated (their users read these keys),
+# and random_weights, the flag every module returns.
 NAMED_OUTPUTS = {
-    "clip_score_audio": ["clip_score", "ci95", "n", "per_class", "per_sample"],
-    "passt_accuracy": ["accuracy", "ci95", "top5", "n", "per_class", "confusion", "predicted"],
-    "kl": ["kl", "ci95", "n", "direction", "other_directions", "per_pair"],
+    "clip_score_audio": ["clip_score", "ci95", "n", "per_class", "random_weights", "per_sample"],
+    "passt_accuracy": ["accuracy", "ci95", "top5", "n", "per_class", "confusion", "random_weights", "predicted"],
+    "kl": ["kl", "ci95", "n", "direction", "other_directions", "random_weights", "per_pair"],
 }
 
 
@@ -124,11 +125,15 @@ def test_named_modules_keep_their_outputs(name):
     assert len(result[NAMED_OUTPUTS[name][-1]]) == 2  # one per-sample value per clip
 
 
-def test_fad_returns_its_whole_entry_without_per_sample_values():
+def test_fad_returns_its_whole_entry_without_per_sample_values_and_flags_random_weights():
+    from imagehear.models.weights import RandomWeightsWarning
     from imagehear.testing import random_weights
 
-    result = main_class(load_module("fad"))().compute(predictions=_tones(3), references=_tones(2), sampling_rate=16000,
-                                                      device="cpu", weights_dir=random_weights("vggish"))
+    with pytest.warns(RandomWeightsWarning, match="RANDOMLY INITIALISED weights \\(vggish\\)"):
+        result = main_class(load_module("fad"))().compute(predictions=_tones(3), references=_tones(2),
+                                                          sampling_rate=16000, device="cpu",
+                                                          weights_dir=random_weights("vggish"))
+    assert result["random_weights"] is True  # in what the module returns, not only on the terminal
     assert list(result)[0] == "fad" and {"ci95", "n_generated", "n_reference_clips"} <= set(result)
     assert not {"per_sample", "value"} & set(result)
 
@@ -144,3 +149,15 @@ def test_inputs_a_module_cannot_use_are_refused_before_any_model(name, kwargs, m
     metric = main_class(load_module(name))()
     with pytest.raises(ImageHearError, match=message):
         metric.compute(predictions=["missing.wav"], weights_dir="no such folder", **kwargs)
+
+
+def test_an_image_hear_image_by_its_bare_name_comes_from_the_dataset(shared_dir, monkeypatch):
+    """Manifests name images "dog1.jpg": the image module takes that name as well as a path."""
+    from imagehear.testing import random_weights
+
+    monkeypatch.setenv("IMAGEHEAR_SOURCE", str(shared_dir / "image_hear" / "images"))
+    metric = main_class(load_module("clip_score_audio"))()
+    kw = dict(predictions=_tones(1), sampling_rate=16000, device="cpu", weights_dir=random_weights("wav2clip", "clip"))
+    by_name = metric.compute(references=["dog1.jpg"], **kw)
+    by_path = metric.compute(references=[str(shared_dir / "image_hear" / "images" / "dog1.jpg")], **kw)
+    assert by_name["clip_score"] == by_path["clip_score"]

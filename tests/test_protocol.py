@@ -67,6 +67,15 @@ def test_bad_manifests_are_named_errors(tmp_path, content, message):
     assert str(tmp_path / "manifest.csv") in str(info.value)
 
 
+def test_manifest_saved_by_excel_is_read(tmp_path):
+    """Excel's "CSV UTF-8" starts with a byte-order mark (and ends lines with CRLF); other encodings are named."""
+    (tmp_path / "manifest.csv").write_bytes(b"\xef\xbb\xbffile,label,image\r\nDog/x.wav,Dog,dog1.jpg\r\n")
+    assert [(r.file, r.label, r.image) for r in protocol.read_manifest(tmp_path)] == [("Dog/x.wav", "Dog", "dog1.jpg")]
+    (tmp_path / "manifest.csv").write_bytes(b"file,label,image\nDog/caf\xe9.wav,Dog,dog1.jpg\n")  # cp1252
+    with pytest.raises(ManifestError, match="manifest.csv: not UTF-8 text .*CSV UTF-8"):
+        protocol.read_manifest(tmp_path)
+
+
 def test_coverage_of_a_subset():
     cov = protocol.plan_coverage(protocol.generation_plan(3, classes=["Dog", "Cat"]))
     assert not cov["complete"]

@@ -76,6 +76,8 @@ def _add_evaluate(sub, defaults) -> None:
     p.add_argument("--out", type=_typed(arguments.results_path, "json"), default=None,
                    help="results file (default GENERATED_DIR/results.json); its per-sample CSV and plots are "
                    "named after it (NAME.per_sample.csv, NAME.<metric>_per_class.png)")
+    p.add_argument("--force", action="store_true", help="replace a results file that holds a metric this run "
+                   "does not compute (without it such a run is refused; the same metrics, or more, just rewrite it)")
     p.add_argument("--weights-dir", type=FOLDER, help="folder with upstream weight files (also IMAGEHEAR_WEIGHTS)")
     p.add_argument("--device", type=DEVICE, default="auto", help=f"{arguments.DEVICE_FORMS} (default auto)")
     p.add_argument("--batch-size", type=COUNT, default=None, help="clips per forward pass (default: 1 on CPU, "

@@ -85,12 +85,15 @@ def dataset(args) -> int:
 
 def evaluate(args) -> int:
     from imagehear.evaluation.arguments import available_device
+    from imagehear.evaluation.pipeline import select_metrics
     from imagehear.evaluation.suite import Options, evaluate_generated
     from imagehear.protocol.profiles import profile
-    from imagehear.report.outputs import write_run
+    from imagehear.report.outputs import check_overwrite, write_run
     from imagehear.report.summary import markdown_summary
 
     available_device(args.device)  # before any work: --device cuda on a machine without one
+    out = Path(args.out) if args.out else Path(args.generated_dir) / "results.json"
+    check_overwrite(out, select_metrics(args.metrics, args.reference_dir is not None), args.force)
     options = Options(weights_dir=args.weights_dir, device=args.device, batch_size=args.batch_size,
                       cache_dir=args.cache_dir, source=args.source, pad_to_10s=args.pad_to_10s, seed=args.seed,
                       precision=args.precision, model={"name": args.model_name, "paper": args.paper,
@@ -105,7 +108,6 @@ def evaluate(args) -> int:
     # our own warnings (few samples for FD, random weights, ...): in the results, and on the terminal
     for note in results["warnings"]:
         print(f"image-hear evaluate: warning: {note}", file=sys.stderr)
-    out = Path(args.out) if args.out else Path(args.generated_dir) / "results.json"
     written = write_run(results, per_sample, out)
     print(markdown_summary(results))
     print(f"\nwrote {written[0]}, {written[1]} and {len(written) - 2} plot(s) named {out.stem}.*.png")
@@ -129,7 +131,8 @@ def compare(args) -> int:
         available_device(args.device)
         dirs = args.generated or [Path(args.a).parent, Path(args.b).parent]
         options = Options(weights_dir=args.weights_dir, device=args.device, cache_dir=args.cache_dir, progress=False)
-        embeddings = comparing.both_embeddings(a, b, dirs, args.reference_dir, options, args.metrics)
+        embeddings = comparing.both_embeddings(a, b, dirs, args.reference_dir, options, args.metrics,
+                                               dirs_given=bool(args.generated))
     result = comparing.compare(a, b, metrics=list(args.metrics) if args.metrics else None, seed=args.seed,
                                n_resamples=args.n_resamples, embeddings=embeddings)
     print(json.dumps(result, indent=1) if args.json else comparing.text(result))

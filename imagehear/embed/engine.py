@@ -15,6 +15,7 @@ array([1., 1., 1.], dtype=float32)
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -55,8 +56,11 @@ class EmbeddingCache:
         try:
             with np.load(path) as data:
                 return {k: data[k] for k in data.files}
+        except OSError:  # not ours to read (a colleague's file in a shared cache), a flaky mount:
+            return None  # recompute, and leave the entry where it is
         except Exception:  # truncated or corrupt entry (zip CRC, bad header): recompute it
-            path.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # a folder we may not write: keep it, recompute anyway
+                path.unlink(missing_ok=True)
             return None
 
     def put(self, content_hash: str, outputs: dict[str, np.ndarray]) -> None:

@@ -126,14 +126,35 @@ def existing_file(value) -> Path:
 
 
 def writable_dir(value) -> Path:
-    """A folder we may create or write into (a path under a file, or an existing file, is refused)."""
+    """A folder we may create or write into (a path under a file, an existing file, or a folder
+    this user may not write, is refused: before any work, not when the results are ready)."""
+    import os
+
     path = Path(value).expanduser()
     if path.exists() and not path.is_dir():
         raise UsageError(f"{value}: is a file, not a folder")
     parent = next((p for p in (path, *path.parents) if p.exists()), Path("."))
     if not parent.is_dir():
         raise UsageError(f"{value}: {parent} is a file, so the folder cannot be created")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        where = "" if parent == path else f" ({parent}, where it would be created)"
+        raise UsageError(f"{value}: folder is read-only for this user{where}; choose a writable folder")
     return path
+
+
+def cache_root_writable() -> Path:
+    """The cache root (``IMAGEHEAR_CACHE``, else ~/.cache/imagehear: weights, images, checksums and,
+    without ``--cache-dir``, embeddings) as a folder we may write: a read-only one is one line
+    before any work, not a crash after it."""
+    import os
+
+    from imagehear.io.download import cache_root
+
+    try:
+        return writable_dir(cache_root())
+    except UsageError as exc:
+        how = "IMAGEHEAR_CACHE" if os.environ.get("IMAGEHEAR_CACHE") else "the default cache (set IMAGEHEAR_CACHE)"
+        raise UsageError(f"{how}: {exc}") from None
 
 
 def results_path(value) -> Path:

@@ -1,11 +1,12 @@
 """``image-hear check``: validate a generated folder against its manifest, before GPU time.
 
 Every problem names its file. Errors (the set cannot be scored as it is): ``missing``,
-``unreadable``, ``non_finite``, ``empty``, ``too_short``; for rows conditioned on a video
+``unreadable``, ``truncated`` (a header that promises more than the file holds), ``non_finite``, ``empty``, ``too_short``; for rows conditioned on a video
 or a frames folder, ``missing_video``, ``unreadable_video`` (each video is opened and its
 first frame decoded), ``missing_frames``, ``unreadable_frames``. Warnings (scored, but worth a
 look): ``silent`` and ``clipped`` clips (a model that answers some images with silence has
-given a bad answer, which the scores must see, not a file to refuse), ``extra`` audio
+given a bad answer, which the scores must see, not a file to refuse), ``long`` clips (far
+longer than the rest of the set: costly to score), ``extra`` audio
 files not in the manifest, ``mixed_sample_rates``. A manifest that covers only part of
 the plan is fine (a smoke test) and is reported as incomplete.
 
@@ -31,12 +32,14 @@ from imagehear.embed.frames import inspect_row
 from imagehear.errors import AudioError
 from imagehear.io.audio import AUDIO_SUFFIXES, read_audio
 
-ERROR_KINDS = ("missing", "unreadable", "non_finite", "empty", "too_short",
+ERROR_KINDS = ("missing", "unreadable", "truncated", "non_finite", "empty", "too_short",
                "missing_video", "unreadable_video", "missing_frames", "unreadable_frames")
-FLAGGED_KINDS = ("silent", "clipped")  # warnings about clips that are scored as they are
+FLAGGED_KINDS = ("silent", "clipped", "long")  # warnings about clips that are scored as they are
 SILENT_PEAK = 1e-4          # -80 dBFS: nothing a model meant to say is this quiet
 CLIP_LEVEL = 0.999          # |x| at or above full scale
 CLIPPED_FRACTION = 0.01     # >1 % of samples at full scale: audibly clipped
+LONG_FACTOR = 4            # a clip this many times the set's median length is "long" ...
+LONG_MIN_SECONDS = 30.0     # ... when it is also this long (a 5-minute clip among 10 s ones)
 MAX_LINES_PER_KIND = 20     # check's text lists this many problems of a kind, then counts the rest
 
 
@@ -112,16 +115,20 @@ class CheckReport:
         return "\n".join(lines)
 
 
-def inspect_clip(path: Path, name: str, min_seconds: float) -> tuple[int | None, list[Problem]]:
-    """Read one clip; return its sample rate and its problems."""
+def inspect_clip(path: Path, name: str, min_seconds: float,
+                 durations: dict | None = None) -> tuple[int | None, list[Problem]]:
+    """Read one clip; return its sample rate and its problems (its seconds go into ``durations``)."""
     try:
         data, rate = read_audio(path)
     except AudioError as exc:
         message = str(exc).split(": ", 1)[-1]
-        kind = "empty" if "empty" in message else "non_finite" if "NaN" in message else "unreadable"
+        kind = "empty" if "empty" in message else "non_finite" if "NaN" in message else \
+            "truncated" if message.startswith("truncated") else "unreadable"
         return None, [Problem(name, kind, message)]
     problems = []
     seconds = data.shape[0] / rate
+    if durations is not None:
+        durations[name] = seconds
     peak = float(np.abs(data).max())
     if seconds < min_seconds:
         problems.append(Problem(name, "too_short", f"{seconds:.2f} s, below {min_seconds:g} s"))
@@ -141,6 +148,7 @@ def check_generated(folder, min_seconds: float = 1.0, progress: bool = True) -> 
     folder = Path(folder)
     rows = protocol.read_manifest(folder)
     report = CheckReport(str(folder), len(rows), coverage=protocol.plan_coverage(rows))
+    durations: dict[str, float] = {}
     for row in tqdm(rows, desc="check", unit="clip", disable=not progress or len(rows) < 200, leave=False):
         if row.conditioning != "image":  # its video opens and decodes, its frames folder holds images
             report.problems.extend(Problem(row.file, kind, message) for kind, message in inspect_row(folder, row))
@@ -148,10 +156,11 @@ def check_generated(folder, min_seconds: float = 1.0, progress: bool = True) -> 
         if not path.is_file():
             report.problems.append(Problem(row.file, "missing", "listed in manifest.csv but not on disk"))
             continue
-        rate, problems = inspect_clip(path, row.file, min_seconds)
+        rate, problems = inspect_clip(path, row.file, min_seconds, durations)
         report.problems.extend(problems)
         if rate is not None:
             report.sample_rates[rate] = report.sample_rates.get(rate, 0) + 1
+    report.problems.extend(long_clips(durations))
     listed = {str(Path(r.file)) for r in rows}
     for path in sorted(folder.rglob("*")):
         rel = str(path.relative_to(folder))
@@ -161,3 +170,20 @@ def check_generated(folder, min_seconds: float = 1.0, progress: bool = True) -> 
         report.problems.append(Problem(".", "mixed_sample_rates", f"clips use {sorted(report.sample_rates)} Hz; "
                                        "each is resampled, but a model should write one rate"))
     return report
+
+
+def long_clips(durations: dict[str, float]) -> list[Problem]:
+    """Clips far longer than the rest of the set (:data:`LONG_FACTOR` x its median, and at least
+    :data:`LONG_MIN_SECONDS`): scored whole, in 10 s windows, each costs as much as many clips.
+
+    >>> [p.message for p in long_clips({"a.wav": 10.0, "b.wav": 10.0, "c.wav": 300.0})]
+    ["300 s, 30x the set's median of 10.0 s: scored whole (in 10 s windows), it costs as much as 30 clips; crop it, or pass --audio-length SECONDS to evaluate"]
+    """
+    if not durations:
+        return []
+    median = float(np.median(list(durations.values())))
+    return [Problem(name, "long", f"{seconds:.0f} s, {seconds / median:.0f}x the set's median of {median:.1f} s: "
+                                  f"scored whole (in 10 s windows), it costs as much as {seconds / median:.0f} "
+                                  "clips; crop it, or pass --audio-length SECONDS to evaluate")
+            for name, seconds in durations.items()
+            if median > 0 and seconds >= LONG_MIN_SECONDS and seconds > LONG_FACTOR * median]

@@ -27,7 +27,8 @@ from imagehear.io.clips import Clips, same_length
 from imagehear.models.devices import PRECISIONS
 from imagehear.protocol.profiles import PROFILES, Profile
 
-__all__ = ["Backbones", "Clips", "Options", "gather", "prepared", "run", "score", "select_metrics"]
+__all__ = ["Backbones", "Clips", "Options", "gather", "prepared", "run", "score", "select_metrics",
+           "warn_random_weights"]
 
 
 @dataclass
@@ -61,6 +62,7 @@ class Options:
             self.weights_dir = str(check.named("weights_dir", check.existing_dir, self.weights_dir))
         if self.cache_dir not in (None, False):
             self.cache_dir = str(check.named("cache_dir", check.writable_dir, self.cache_dir))
+        check.cache_root_writable()
         if self.source is not None:
             self.source = check.named("source", check.image_source, self.source)
         if self.video_frames is not None:
@@ -87,25 +89,37 @@ class Backbones:
         return self.loaded[name]
 
 
-def check_request(names, clips: Clips) -> None:
-    """Refuse, before any embedding, a request whose inputs cannot serve its metrics."""
-    specs = [registry.METRICS[n] for n in names]
-    if any(s.needs_reference for s in specs) and not clips.reference:
-        missing = [s.name for s in specs if s.needs_reference]
-        raise ImageHearError(f"{', '.join(missing)} need{'s' if len(missing) == 1 else ''} reference audio; pass "
-                             "--reference-dir REF (in Python: references=...)")
-    if any(s.reference == "paired" for s in specs) and not clips.pairs:
-        if not clips.unmatched:  # clips given as lists: pairs exist exactly when the counts agree
-            same_length(clips.generated, clips.reference, "predictions", "references (reference audio)")
-        example = Path(clips.generated[0].name).with_suffix("")
-        raise ImageHearError("no reference file matches a generated clip: they pair by relative path without "
-                             f"extension (e.g. {clips.generated[0].name} needs {example}.wav or {example}.flac "
-                             "in the reference folder)")
-    if any("clip.image" in s.needs for s in specs) and clips.images is None:
-        raise ImageHearError("clip_score needs the conditioning image of each clip (images=...)")
-    if any(s.needs_labels for s in specs) and not clips.has_labels:
-        needs = ", ".join(s.name for s in specs if s.needs_labels)
-        raise ImageHearError(f"{needs}: needs the IMAGE HEAR class of each clip (labels=..., class names or ids)")
+def missing_inputs(names, clips: Clips) -> dict[str, str]:
+    """Each metric of ``names`` whose inputs ``clips`` lack, with the one-line reason."""
+    out = {}
+    for spec in (registry.METRICS[n] for n in names):
+        if spec.needs_reference and not clips.reference:
+            out[spec.name] = (f"{spec.name} needs reference audio; pass --reference-dir REF (in Python: "
+                              "references=...)")
+        elif spec.reference == "paired" and not clips.pairs:
+            if not clips.unmatched:  # clips given as lists: pairs exist exactly when the counts agree
+                same_length(clips.generated, clips.reference, "predictions", "references (reference audio)")
+            example = Path(clips.generated[0].name).with_suffix("")
+            out[spec.name] = ("no reference file matches a generated clip: they pair by relative path without "
+                              f"extension (e.g. {clips.generated[0].name} needs {example}.wav or {example}.flac "
+                              "in the reference folder)")
+        elif "clip.image" in spec.needs and clips.images is None:
+            out[spec.name] = "clip_score needs the conditioning image of each clip (images=...)"
+        elif spec.needs_labels and not clips.has_labels:
+            out[spec.name] = (f"{spec.name}: needs the IMAGE HEAR class of each clip (labels=..., class names "
+                              "or ids)")
+    return out
+
+
+def check_request(names, clips: Clips, optional=()) -> dict[str, str]:
+    """Refuse, before any embedding, a request whose inputs cannot serve a metric it names; a metric
+    of ``optional`` (the default set's, which the user did not name) is left out instead: returned
+    with its reason, which becomes its entry's error."""
+    missing = missing_inputs(names, clips)
+    named = [n for n in missing if n not in set(optional)]
+    if named:
+        raise ImageHearError(missing[named[0]])
+    return missing
 
 
 def check_profile(names, profile: Profile) -> None:
@@ -185,15 +199,55 @@ def score(names, inputs) -> tuple[dict, dict]:
     return out, columns
 
 
-def run(names, clips: Clips, options: Options | None = None, backbones: Backbones | None = None):
-    """Score ``clips`` on the metrics ``names``: (metrics dict, per-sample columns, backbones used)."""
+def run(names, clips: Clips, options: Options | None = None, backbones: Backbones | None = None, optional=()):
+    """Score ``clips`` on the metrics ``names``: (metrics dict, per-sample columns, backbones used).
+
+    A metric whose inputs are missing is refused before any embedding, unless it is in
+    ``optional`` (the default set's, not named by the user): its entry is then ``{"error": why}``
+    and the others are computed."""
     options = options or Options()
-    check_request(names, clips)
+    left_out = check_request(names, clips, optional)
     check_profile(names, options.profile)
     backbones = backbones or Backbones(options)
-    inputs = gather(names, prepared(clips, options.profile), backbones, options)
-    out, columns = score(names, inputs)
-    return out, columns, backbones
+    kept = [n for n in names if n not in left_out]
+    if any("clip.image" in registry.METRICS[n].needs for n in kept):
+        clips = dataset_images(clips, options)
+    inputs = gather(kept, prepared(clips, options.profile), backbones, options)
+    out, columns = score(kept, inputs)
+    return {n: out[n] if n in out else {"error": left_out[n]} for n in names}, columns, backbones
+
+
+def warn_random_weights(backbones: Backbones) -> list[str]:
+    """Warn (:class:`~imagehear.models.weights.RandomWeightsWarning`) when some backbone of the run
+    has randomly initialised weights (a folder marked by :mod:`imagehear.testing`); return their names."""
+    random_init = sorted(n for n, b in backbones.loaded.items() if b.weights.random_init)
+    if random_init:
+        import warnings
+
+        from imagehear.models.weights import RandomWeightsWarning
+
+        warnings.warn(f"scored with RANDOMLY INITIALISED weights ({', '.join(random_init)}): the numbers are "
+                      "meaningless and the leaderboard never ranks this file", RandomWeightsWarning, stacklevel=3)
+    return random_init
+
+
+def dataset_images(clips: Clips, options: Options) -> Clips:
+    """``clips`` with each image given by its bare IMAGE HEAR name (``dog1.jpg``, as manifests name
+    them) and no such file here fetched from the dataset (``options.source``; checked by SHA-256).
+    The names stay the intervals' units."""
+    from imagehear import protocol
+
+    def bare(img) -> bool:
+        return isinstance(img, (str, Path)) and str(img) in protocol.IMAGE_SHA256 and not Path(img).exists()
+
+    names = sorted({str(img) for img in clips.images or () if bare(img)})
+    if not names:
+        return clips
+    from imagehear.io.dataset import fetch_images
+
+    fetched = fetch_images(options.source, files=names)
+    return replace(clips, images=[fetched[str(img)] if bare(img) else img for img in clips.images],
+                   image_ids=clips.image_ids if clips.image_ids is not None else clips.units())
 
 
 def prepared(clips: Clips, profile: Profile) -> Clips:

@@ -36,6 +36,10 @@ class LabelWarning(UserWarning):
     """A default metric left out: some clip has no IMAGE HEAR class to score against."""
 
 
+class PairingWarning(UserWarning):
+    """Paired metrics (KL) computed on fewer clips than the run has: some have no reference file."""
+
+
 def class_metrics(names, rows, requested) -> list[str]:
     """Leave out (default) or refuse (named) the metrics that read each clip's IMAGE HEAR class
     when some row has another label: video sets such as VGGSound label clips with their own
@@ -166,6 +170,7 @@ def folder_clips(generated_dir, metrics=None, reference_dir=None, skip_invalid: 
         clips = Clips.from_manifest(folder, rows, images, skipped)
         if paired is not None:
             add_reference(clips, paired, reference_dir)
+            warn_unpaired(clips, names)
     clips.notes = notes
     return clips, names
 
@@ -183,6 +188,17 @@ def add_reference(clips: Clips, paired, reference_dir) -> None:
     clips.unmatched = {"generated": [f for f in unmatched_gen if f in kept_files], "reference": unmatched_ref}
 
 
+def warn_unpaired(clips: Clips, names) -> None:
+    """Say it when the paired metrics will see only some clips (12 reference files for 360 clips:
+    KL on 12 pairs); none paired at all is the metrics' own error (:func:`pipeline.check_request`)."""
+    paired = [n for n in names if registry.METRICS[n].reference == "paired"]
+    unmatched = clips.unmatched.get("generated") or []
+    if paired and unmatched and clips.pairs:
+        warnings.warn(f"{', '.join(paired)} on {len(clips.pairs)} of {len(clips.generated)} clips: {len(unmatched)} "
+                      f"generated clip(s) have no reference file (e.g. {unmatched[0]}; they pair by relative path "
+                      "without extension)", PairingWarning, stacklevel=3)
+
+
 def conditioning_images(folder: Path, rows, options: Options) -> list:
     """Each row's conditioning: its IMAGE HEAR image (fetched once, checked), else its video or
     frames folder (:func:`imagehear.embed.frames.conditioning`; these fetch nothing)."""
@@ -196,11 +212,16 @@ def conditioning_images(folder: Path, rows, options: Options) -> list:
 
 # --- Clips → the results record -----------------------------------------------------------------
 
-def evaluate(clips: Clips, metrics=None, options: Options | None = None) -> tuple[dict, list[dict]]:
+def evaluate(clips: Clips, metrics=None, options: Options | None = None,
+             defaulted: bool | None = None) -> tuple[dict, list[dict]]:
     """Score ``clips`` on ``metrics`` (names or a comma-separated string; None: the default set):
     (results, per-sample rows). ``results`` is what ``image-hear evaluate`` writes to results.json,
     ``warnings`` included (:attr:`Clips.notes` and what this run warned; the warnings are also
-    raised as usual); the rows are its per_sample.csv."""
+    raised as usual); the rows are its per_sample.csv. ``defaulted`` (default: ``metrics is None``):
+    the metrics are the default set's, so one whose inputs are missing (no reference clip pairs
+    with a generated one) is reported with its reason while the others are computed; a metric
+    the user named is refused before any work."""
+    defaulted = metrics is None if defaulted is None else defaulted
     from imagehear.embed.distributed import current_shard
     from imagehear.metrics.samples import pack
 
@@ -209,8 +230,8 @@ def evaluate(clips: Clips, metrics=None, options: Options | None = None) -> tupl
         if options.shard is None:  # under accelerate launch, this process's share of the clips
             options.shard = current_shard(options.device)
         names = pipeline.select_metrics(metrics, bool(clips.reference))
-        out, columns, backbones = pipeline.run(names, clips, options)
-        warn_random_weights(backbones)
+        out, columns, backbones = pipeline.run(names, clips, options, optional=names if defaulted else ())
+        pipeline.warn_random_weights(backbones)
         per_sample = per_sample_rows(clips.manifest_rows(), columns)
         results = results_record(clips, names, out, backbones, options)
         results["per_sample"] = pack(per_sample)  # last: per-clip values for compare and the consistency check
@@ -223,16 +244,7 @@ def evaluate_generated(generated_dir, reference_dir=None, metrics=None, skip_inv
     """Score a generated folder (with ``manifest.csv``): :func:`folder_clips`, then :func:`evaluate`."""
     options = options or Options()
     clips, names = folder_clips(generated_dir, metrics, reference_dir, skip_invalid, options)
-    return evaluate(clips, names, options)
-
-
-def warn_random_weights(backbones) -> None:
-    random_init = sorted(n for n, b in backbones.loaded.items() if b.weights.random_init)
-    if random_init:
-        from imagehear.models.weights import RandomWeightsWarning
-
-        warnings.warn(f"scored with RANDOMLY INITIALISED weights ({', '.join(random_init)}): the numbers are "
-                      "meaningless and the leaderboard never ranks this file", RandomWeightsWarning, stacklevel=3)
+    return evaluate(clips, names, options, defaulted=metrics is None)
 
 
 def per_sample_rows(rows, columns: dict) -> list[dict]:

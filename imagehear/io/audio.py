@@ -1,4 +1,5 @@
-"""Audio in: read with soundfile, validate, mono by channel mean, resample with torchaudio.
+"""Audio in: read with soundfile, validate, mono by channel mean (files and arrays in either layout),
+resample with torchaudio.
 
 Protocol v1 resamples with ``torchaudio.functional.resample`` at its defaults; the exact
 settings are in :data:`RESAMPLER` and go into every result file.
@@ -29,8 +30,56 @@ RESAMPLER = {
 }
 
 
+def wav_declared_frames(path) -> tuple[int, int] | None:
+    """A WAV file's (frames its header declares, frames its bytes hold), from the RIFF ``fmt `` and
+    ``data`` chunks; None for another format, or a header that leaves the length open (0 or
+    0xFFFFFFFF, as streaming writers do). soundfile reports the frames on disk only, so a file cut
+    short (a run killed while writing) would otherwise pass as a shorter clip.
+
+    >>> import numpy as np, soundfile as sf, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "cut.wav")
+    >>> sf.write(path, np.zeros(1000, dtype="float32"), 16000, subtype="PCM_16")
+    >>> with open(path, "r+b") as fh:
+    ...     _ = fh.truncate(44 + 2 * 600)
+    >>> wav_declared_frames(path)
+    (1000, 600)
+    """
+    import struct
+
+    size = Path(path).stat().st_size
+    with open(path, "rb") as fh:
+        head = fh.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            return None
+        block_align, offset = None, 12
+        while offset + 8 <= size:
+            fh.seek(offset)
+            chunk, length = struct.unpack("<4sI", fh.read(8))
+            if chunk == b"fmt ":
+                block_align = struct.unpack("<H", fh.read(14)[12:14])[0]
+            elif chunk == b"data":
+                if not block_align or length in (0, 0xFFFFFFFF):
+                    return None
+                return length // block_align, max(0, size - offset - 8) // block_align
+            offset += 8 + length + (length & 1)  # chunks are word-aligned
+    return None
+
+
+def _truncation(path: Path) -> str | None:
+    """What to say when ``path``'s header promises more frames than the file holds, else None."""
+    try:
+        counts = wav_declared_frames(path)
+    except (OSError, ValueError, ImportError):  # struct.error is a ValueError
+        return None
+    if counts is None or counts[1] >= counts[0]:
+        return None
+    return (f"truncated: the header declares {counts[0]} frames, the file holds {counts[1]} "
+            f"({100 * counts[1] / counts[0]:.0f} %); regenerate this clip (was its writer stopped?)")
+
+
 def read_audio(path) -> tuple[np.ndarray, int]:
-    """Read a file as float32 (frames, channels) and its sample rate; errors name the file."""
+    """Read a file as float32 (frames, channels) and its sample rate; errors name the file (a WAV
+    file cut short says it is truncated)."""
     import soundfile as sf
 
     path = Path(path)
@@ -39,7 +88,17 @@ def read_audio(path) -> tuple[np.ndarray, int]:
     try:
         data, rate = sf.read(str(path), dtype="float32", always_2d=True)
     except Exception as exc:  # soundfile raises several types for undecodable input
+        try:  # a header that decodes, then data that does not: most often a file cut short
+            declared = sf.info(str(path)).frames
+        except Exception:
+            declared = 0
+        if declared > 0:
+            raise AudioError(f"{path}: truncated or corrupt: the header declares {declared} frames but decoding "
+                             f"fails ({exc or type(exc).__name__}); regenerate this clip") from None
         raise AudioError(f"{path}: unreadable audio ({exc}); write WAV/FLAC/OGG readable by soundfile") from None
+    cut = _truncation(path)
+    if cut:
+        raise AudioError(f"{path}: {cut}")
     if data.size == 0:
         raise AudioError(f"{path}: empty audio (0 samples); regenerate this clip")
     if not np.isfinite(data).all():
@@ -47,8 +106,40 @@ def read_audio(path) -> tuple[np.ndarray, int]:
     return data, rate
 
 
+MAX_CHANNELS = 16  # an in-memory array's channel axis is at most this long (7.1 is 8); the samples' is longer
+
+
 def to_mono(data: np.ndarray) -> np.ndarray:
+    """The channel mean of a file's (frames, channels) data, as soundfile reads it."""
     return data.mean(axis=1) if data.ndim == 2 else data
+
+
+def mono_array(data, name: str = "array") -> np.ndarray:
+    """An in-memory waveform as mono float32: 1-D as it is; 2-D in either layout, torch's
+    (channels, time) or soundfile's (time, channels), averaged over its channel axis. The channel
+    axis is the short one (at most :data:`MAX_CHANNELS`, the other longer), or the one of length 1;
+    any other 2-D shape is ambiguous and refused, naming it.
+
+    >>> stereo = np.stack([np.ones(100), np.zeros(100)])          # (channels, time)
+    >>> mono_array(stereo).shape, mono_array(stereo.T).shape, float(mono_array(stereo)[0])
+    ((100,), (100,), 0.5)
+    >>> mono_array(np.zeros((4, 4)), "clip 0")
+    Traceback (most recent call last):
+    imagehear.errors.AudioError: clip 0: ambiguous shape (4, 4): give a 1-D mono waveform, or (channels, samples) or (samples, channels) with at most 16 channels and more samples than channels
+    """
+    data = np.asarray(data, dtype=np.float32)
+    if data.size == 0:
+        raise AudioError(f"{name}: empty audio (0 samples)")
+    if data.ndim != 2:
+        if data.ndim != 1:
+            raise AudioError(f"{name}: expected a 1-D waveform or a 2-D (channels, samples) array, got shape "
+                             f"{data.shape}")
+        return data
+    short, long_ = sorted(data.shape)
+    if not (short <= MAX_CHANNELS < long_ or (short == 1 and long_ > 1)):
+        raise AudioError(f"{name}: ambiguous shape {data.shape}: give a 1-D mono waveform, or (channels, samples) "
+                         f"or (samples, channels) with at most {MAX_CHANNELS} channels and more samples than channels")
+    return data.mean(axis=int(np.argmin(data.shape)))
 
 
 def resample(wave, orig_rate: int, new_rate: int):
@@ -71,15 +162,12 @@ def load_audio(path, sample_rate: int):
 
 
 def prepare_array(array, sampling_rate: int, sample_rate: int, name: str = "array"):
-    """Validate an in-memory 1-D (or (time, channels)) waveform and bring it to ``sample_rate``."""
-    data = np.asarray(array, dtype=np.float32)
-    if data.ndim not in (1, 2):
-        raise AudioError(f"{name}: expected a 1-D waveform, got shape {data.shape}")
-    if data.size == 0:
-        raise AudioError(f"{name}: empty audio (0 samples)")
+    """Validate an in-memory waveform (1-D, or 2-D in either layout: :func:`mono_array`) and bring
+    it to ``sample_rate``."""
+    data = mono_array(array, name)
     if not np.isfinite(data).all():
         raise AudioError(f"{name}: contains NaN or Inf samples")
-    return resample(to_mono(data), int(sampling_rate), sample_rate)
+    return resample(data, int(sampling_rate), sample_rate)
 
 
 # ---------------------------------------------------------------- av-benchmark parity

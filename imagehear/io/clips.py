@@ -29,6 +29,7 @@ import numpy as np
 
 from imagehear import protocol
 from imagehear.errors import AudioError, ImageHearError
+from imagehear.io.audio import mono_array
 
 
 @dataclass(frozen=True)
@@ -113,8 +114,16 @@ class AudioItem:
         return av_benchmark_wave(to_mono(np.asarray(data)), orig, rate, self._prep.get("audio_length_s"))
 
 
+def _as_numpy(a):
+    """An array or a torch tensor (on any device, with or without grad) as numpy."""
+    if hasattr(a, "detach") and hasattr(a, "cpu"):
+        a = a.detach().cpu()
+    return np.asarray(a, dtype=np.float32)
+
+
 def as_items(audio, sampling_rate: int | None = None, names=None) -> list[AudioItem]:
-    """Paths (str/Path) or 1-D arrays (with ``sampling_rate``) → :class:`AudioItem` list.
+    """Paths (str/Path) or arrays (with ``sampling_rate``; 1-D, or 2-D in either channel layout,
+    mixed to mono by :func:`imagehear.io.audio.mono_array`) → :class:`AudioItem` list.
 
     ``names`` (one per clip) default to the paths, or ``array i``.
     """
@@ -125,7 +134,10 @@ def as_items(audio, sampling_rate: int | None = None, names=None) -> list[AudioI
         else:
             if sampling_rate is None:
                 raise ValueError("audio given as arrays needs sampling_rate")
-            items.append(AudioItem(f"array {i}" if names is None else names[i], array=np.asarray(a, dtype=np.float32), sampling_rate=sampling_rate))
+            name = f"array {i}" if names is None else names[i]
+            # mono here, once: a (channels, time) tensor must not become a clip of `channels` samples
+            # (the length, the content hash and every backbone read this array)
+            items.append(AudioItem(name, array=mono_array(_as_numpy(a), name), sampling_rate=sampling_rate))
     return items
 
 
@@ -230,10 +242,14 @@ def class_names(references) -> list[str]:
 
 
 def audio_items(audio, sampling_rate, what: str, names=None) -> list:
-    """Paths or arrays as :class:`AudioItem`; missing files are named (three of them)."""
+    """Paths or arrays as :class:`AudioItem`; a folder, or missing files, are named (three of them)."""
     audio = list(audio)
     if not audio:
         raise ImageHearError(f"{what} is empty: give at least one clip")
+    folders = [str(a) for a in audio if isinstance(a, (str, os.PathLike)) and Path(a).is_dir()]
+    if folders:
+        raise AudioError(f"{what}: {folders[0]} is a folder, not an audio file; give its clips (e.g. "
+                         f"sorted(Path({folders[0]!r}).glob('*.wav')))")
     missing = [str(a) for a in audio if isinstance(a, (str, os.PathLike)) and not Path(a).is_file()]
     if missing:
         more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""

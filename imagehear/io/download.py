@@ -48,8 +48,11 @@ def remembered_sha256(path) -> str:
         memo = {}
     if key not in memo:
         memo[key] = sha256_file(path)
-        with atomic_write(store) as fh:
-            json.dump(memo, fh)
+        try:
+            with atomic_write(store) as fh:
+                json.dump(memo, fh)
+        except OSError:  # a memo only: a cache we may not write costs a re-hash next run, not the run
+            pass
     return memo[key]
 
 

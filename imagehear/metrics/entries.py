@@ -100,6 +100,7 @@ def _kl(inputs: MetricInputs, output: str, column: str):
                                           reverse=inputs.profile.kl_direction == "gen||ref", eps=inputs.profile.kl_eps,
                                           images=inputs.images_of(gen_idx))
     entry["unmatched"] = inputs.unmatched
+    entry["n_unmatched"] = len(inputs.labels) - len(gen_idx)  # generated clips without a reference: not in n
     values = dict(zip(gen_idx, per_pair.tolist()))
     return entry, {column: [values.get(i) for i in range(len(inputs.labels))]}
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from imagehear.errors import WeightsError
 from imagehear.models import MODELS
-from imagehear.models.backbone import check_batch, window_starts
+from imagehear.models.backbone import check_batch, in_passes, window_starts
 from imagehear.models.weights import resolve
 
 SPEC = MODELS["clap"]  # source, checksum, rate, outputs, code version: imagehear/models
@@ -58,12 +58,18 @@ class CLAP:
         batch = check_batch(batch, "clap", SAMPLE_RATE).cpu()
         starts = window_starts(batch.shape[1], WINDOW, HOP)
         windows = [clip[s:s + WINDOW] for clip in batch.numpy() for s in starts]
-        features = self.processor.feature_extractor(windows, sampling_rate=SAMPLE_RATE, return_tensors="pt")
+        embedding = in_passes(windows, self._embed_windows)  # a long clip's windows stream through
+        return {"embedding": embedding.reshape(batch.shape[0], len(starts), -1).mean(dim=1)}
+
+    def _embed_windows(self, windows):
+        """(≤ 10 s waveforms) → (N, 512) projected audio embeddings, float32 on CPU."""
+        import torch
+
+        features = self.processor.feature_extractor(list(windows), sampling_rate=SAMPLE_RATE, return_tensors="pt")
         with torch.inference_mode():
             out = self.model.audio_model(input_features=features["input_features"].float().to(self.device),
                                          is_longer=features["is_longer"].to(self.device))
-            embedding = self.model.audio_projection(out.pooler_output).float()
-        return {"embedding": embedding.reshape(batch.shape[0], len(starts), -1).mean(dim=1)}
+            return self.model.audio_projection(out.pooler_output).float().cpu()
 
     def embed_text(self, texts):
         """List of strings → float32 tensor (N, 512) of projected, un-normalised text embeddings."""

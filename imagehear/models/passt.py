@@ -26,7 +26,7 @@ import warnings
 
 from imagehear.errors import ImageHearError, WeightsError
 from imagehear.models import MODELS
-from imagehear.models.backbone import check_batch, window_starts
+from imagehear.models.backbone import check_batch, in_passes, window_starts
 
 ARCH = "passt_s_swa_p16_128_ap476"
 SPEC = MODELS["passt"]  # source, checksum, rate, outputs, code version: imagehear/models
@@ -166,9 +166,10 @@ class PaSSTBackbone:
         if self.pad_to_10s and n < WINDOW:
             batch, n = torch.nn.functional.pad(batch, (0, WINDOW - n)), WINDOW
         starts = window_starts(n, WINDOW, HOP)
-        # all windows of all clips in one forward pass: (B * W, window)
+        # the windows of all clips, (B * W, window), in passes of at most MAX_WINDOWS_PER_PASS: a long
+        # clip's windows stream through, so peak memory does not grow with its length
         windows = torch.stack([batch[:, s:s + min(n, WINDOW)] for s in starts], dim=1)
-        logits, embedding = self.forward(windows.reshape(-1, windows.shape[-1]))
+        logits, embedding = in_passes(windows.reshape(-1, windows.shape[-1]), self.forward)
         shape = (batch.shape[0], len(starts))
         return {"logits": logits.reshape(*shape, -1).mean(dim=1),
                 "embedding": embedding.reshape(*shape, -1).mean(dim=1)}

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 from imagehear.errors import WeightsError
 from imagehear.models import MODELS
-from imagehear.models.backbone import check_batch
+from imagehear.models.backbone import MAX_WINDOWS_PER_PASS, check_batch, in_passes
 
 SPEC = MODELS["vggish"]  # source, checksum, rate, outputs, code version: imagehear/models
 SAMPLE_RATE = SPEC.sample_rate
 WIN, HOP, N_FFT = 400, 160, 512           # 25 ms, 10 ms, next power of two (vggish_params, mel_features)
 N_MELS, FMIN, FMAX, LOG_OFFSET = 64, 125.0, 7500.0, 0.01
 EXAMPLE_FRAMES = 96                       # 0.96 s examples, hop 0.96 s
+EXAMPLES_PER_PASS = 10 * MAX_WINDOWS_PER_PASS  # 0.96 s examples a forward pass holds: the audio of 16 windows of 10 s
 MIN_SAMPLES = WIN + (EXAMPLE_FRAMES - 1) * HOP  # 15,600
 FRONTEND = {"implementation": "torchvggish waveform_to_examples math in batched torch, float64",
             "window": "periodic hann, 400 samples (25 ms)", "hop_length": HOP, "n_fft": N_FFT,
@@ -92,9 +93,14 @@ class VGGishBackbone:
         batch = check_batch(batch, "vggish", SAMPLE_RATE, MIN_SAMPLES, " (0.975 s) for one 0.96 s VGGish example")
         x = examples(batch.to(self.frontend_device), self.mel)  # (B, n, 96, 64) float64
         b, n = x.shape[:2]
-        with torch.inference_mode():
-            out = self.net(x.reshape(b * n, 1, EXAMPLE_FRAMES, N_MELS).to(self.device, torch.float32))
-        return {"embedding": out.float().cpu().reshape(b, n, -1)}
+
+        def embed(rows):
+            with torch.inference_mode():
+                return self.net(rows.to(self.device, torch.float32)).float().cpu()
+
+        # a long clip's examples stream through, about 16 windows of 10 s per pass (flat memory)
+        out = in_passes(x.reshape(b * n, 1, EXAMPLE_FRAMES, N_MELS), embed, max_rows=EXAMPLES_PER_PASS)
+        return {"embedding": out.reshape(b, n, -1)}
 
 
 

@@ -190,17 +190,20 @@ def read_manifest(path: Path) -> list[PlanRow]:
         where = path.parent
         raise ManifestError(f"{where}: no {MANIFEST_NAME} in this folder; write the plan into it with "
                             f"`image-hear plan --out {where}` (or point at the folder that holds it)")
-    with open(path, newline="") as fh:
-        reader = csv.DictReader(fh)
-        header = tuple(reader.fieldnames or ())
-        extra = header[2:]
-        if header[:2] != ("file", "label") or not extra or len(set(extra)) != len(extra) \
-                or not set(extra) <= set(CONDITIONING_COLUMNS):
-            raise ManifestError(f"{path}: header must be {','.join(MANIFEST_COLUMNS)} (IMAGE HEAR) or file,label "
-                                f"then one or more of {', '.join(CONDITIONING_COLUMNS)} (e.g. "
-                                f"{','.join(EXTENDED_COLUMNS)}), got {reader.fieldnames}")
-        rows = [PlanRow(r["file"], r["label"] or "", r.get("image") or "", (r.get("video") or "").strip(),
-                        (r.get("frames") or "").strip()) for r in reader]  # an empty or absent cell: not given
+    try:  # utf-8-sig: Excel's "CSV UTF-8" starts with a byte-order mark, which is not part of "file"
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            header = tuple(reader.fieldnames or ())
+            extra = header[2:]
+            if header[:2] != ("file", "label") or not extra or len(set(extra)) != len(extra) \
+                    or not set(extra) <= set(CONDITIONING_COLUMNS):
+                raise ManifestError(f"{path}: header must be {','.join(MANIFEST_COLUMNS)} (IMAGE HEAR) or file,label "
+                                    f"then one or more of {', '.join(CONDITIONING_COLUMNS)} (e.g. "
+                                    f"{','.join(EXTENDED_COLUMNS)}), got {reader.fieldnames}")
+            rows = [PlanRow(r["file"], r["label"] or "", r.get("image") or "", (r.get("video") or "").strip(),
+                            (r.get("frames") or "").strip()) for r in reader]  # an empty or absent cell: not given
+    except UnicodeDecodeError as exc:
+        raise ManifestError(f"{path}: not UTF-8 text (byte {exc.start}); save it as \"CSV UTF-8\"") from None
     seen = set()
     for line, row in enumerate(rows, start=2):
         where = f"{path}:{line}"

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from imagehear import scores
-from imagehear.errors import ImageHearError
+from imagehear.errors import ImageHearError, UsageError
 from imagehear.metrics import METRICS, compute, samples
 from imagehear.report.formatting import escape, num
 
@@ -131,7 +131,9 @@ def _per_sample(name, sa, sb, order, n_resamples, seed, confidence):
         return None, "no clip has a value in both runs"
     labels, units = np.asarray(sa.labels)[both], np.asarray(sa.units)[both]
     diff = scores.paired_difference(va[both], vb[both], labels, units, n_resamples, seed, confidence)
-    return _entry(name, float(va[both].mean()), float(vb[both].mean()), diff), None
+    entry = _entry(name, float(va[both].mean()), float(vb[both].mean()), diff)
+    entry["n_unmatched"] = int(sa.n - both.sum())  # rows without a value in A or B (KL: no reference pair)
+    return entry, None
 
 
 def _frames(clips) -> list[np.ndarray]:
@@ -167,7 +169,8 @@ def compare(a, b, *, metrics=None, n_resamples: int = compute.N_RESAMPLES, n_res
     """Compare run B with run A (results dicts or paths to results.json) metric by metric.
 
     Returns ``{"a": ..., "b": ..., "n_pairs": n, "metrics": {name: {"a", "b", "difference"
-    (B - A), "ci95", "p_value", "verdict", "n", "method"}}, "not_compared": {name: reason}}``.
+    (B - A), "ci95", "p_value", "verdict", "n", "method"; per-sample metrics also "n_unmatched": rows
+    without a value in A or B}}, "not_compared": {name: reason}}``.
     ``embeddings``: for set-level metrics, ``{name: {"a": [per clip], "b": [per clip],
     "reference": [per clip]}}`` in each run's per-sample row order (an (frames, d) or (d,)
     array per clip). Raises :class:`CompareError` when the runs must not be compared.
@@ -231,7 +234,7 @@ def gather_embeddings(results: dict, generated_dir, reference_dir, names, option
     missing = [f for f in rows.files if not (folder / f).is_file()]
     if missing:
         raise CompareError(f"{folder}: {len(missing)} clip(s) of the run are missing (e.g. {missing[0]}): "
-                           "pass the run's generated folder")
+                           "--generated A_DIR B_DIR must name the runs' generated folders")
     profile = _get(results, "config", "profile")
     try:
         options = replace(options, profile=Profile(**profile))
@@ -248,13 +251,23 @@ def gather_embeddings(results: dict, generated_dir, reference_dir, names, option
     return out
 
 
-def both_embeddings(a: dict, b: dict, generated_dirs, reference_dir, options, metrics=None) -> dict:
+def both_embeddings(a: dict, b: dict, generated_dirs, reference_dir, options, metrics=None,
+                    dirs_given: bool = True) -> dict:
     """:func:`compare`'s ``embeddings`` for the set-level metrics both runs report, gathered
-    from each run's generated folder and the shared reference folder."""
+    from each run's generated folder and the shared reference folder. ``dirs_given``: False
+    when ``generated_dirs`` are the results files' folders (a folder without the run's clips
+    is then a usage error naming ``--generated``)."""
     names = [n for n in SET_METRICS if n in a["metrics"] and n in b["metrics"] and (metrics is None or n in metrics)
              and "error" not in a["metrics"][n] and "error" not in b["metrics"][n]]
     if not names:
         return {}
+    for run, results, folder in zip("AB", (a, b), generated_dirs):
+        files = samples.unpack(results.get("per_sample")).files
+        missing = [f for f in files if not (Path(folder) / f).is_file()]
+        if missing and not dirs_given:
+            raise UsageError(f"{folder}: {len(missing)} clip(s) of run {run} are not in its results file's folder "
+                             f"(e.g. {missing[0]}); --reference-dir reads the runs' clips: name their generated "
+                             "folders with --generated A_DIR B_DIR")
     ga, gb = (gather_embeddings(r, d, reference_dir, names, options) for r, d in zip((a, b), generated_dirs))
     return {n: {"a": ga[n]["generated"], "b": gb[n]["generated"], "reference": ga[n]["reference"]} for n in names}
 
@@ -263,12 +276,17 @@ def text(result: dict) -> str:
     """The comparison as a Markdown table (what ``image-hear compare`` prints without --json)."""
     a, b = (escape(result[k]["model"] or k.upper()) for k in ("a", "b"))
     lines = [f"**A** = {a} · **B** = {b} · {result['n_pairs']} paired clips · seed {result['seed']}", "",
-             "| metric | A | B | B − A | 95 % CI | p | verdict |", "|---|---:|---:|---:|---|---:|---|"]
+             "| metric | A | B | B − A | 95 % CI | p | n | verdict |", "|---|---:|---:|---:|---|---:|---:|---|"]
+    notes = []
     for name, m in result["metrics"].items():
         d = METRICS[name].decimals
+        n = f"{m['n']} of {result['n_pairs']}" if m.get("n_unmatched") else str(m["n"])
         lines.append(f"| {METRICS[name].label} | {num(m['a'], d)} | {num(m['b'], d)} | {num(m['difference'], d)} "
-                     f"| {num(m['ci95'][0], d)} – {num(m['ci95'][1], d)} | {m['p_value']:.3g} | {m['verdict']} |")
+                     f"| {num(m['ci95'][0], d)} – {num(m['ci95'][1], d)} | {m['p_value']:.3g} | {n} | {m['verdict']} |")
+        if m.get("n_unmatched"):
+            notes.append(f"warning: {METRICS[name].label} on {m['n']} of {result['n_pairs']} clips: "
+                         f"{m['n_unmatched']} have no value in A or B (no reference clip paired with them)")
     for name, why in result["not_compared"].items():
-        lines.append(f"| {METRICS[name].label if name in METRICS else escape(name)} | — | — | — | — | — | "
+        lines.append(f"| {METRICS[name].label if name in METRICS else escape(name)} | — | — | — | — | — | — | "
                      f"not compared: {escape(why)} |")
-    return "\n".join(lines)
+    return "\n".join(lines + ([""] + notes if notes else []))

@@ -12,11 +12,10 @@ this run did not draw (a metric left out), so nothing stale stays beside it.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from imagehear.io.atomic import atomic_write
 from imagehear.metrics import METRICS
 
 
@@ -38,17 +37,40 @@ def run_files(results_path) -> RunFiles:
 
 
 def write_json_atomic(data, path: Path) -> Path:
-    """Write JSON to a temp file beside ``path``, then rename: a crash never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(json.dumps(data, indent=1) + "\n")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    """Write JSON to a temp file beside ``path``, then rename: a crash never leaves half a file
+    (with the umask's permissions, so colleagues sharing the folder can read it)."""
+    with atomic_write(path) as fh:
+        fh.write(json.dumps(data, indent=1) + "\n")
     return path
+
+
+def check_overwrite(results_path, metrics, force: bool = False) -> None:
+    """Refuse, before any work, a run that would replace a results file holding a metric it does
+    not compute (``metrics``: the names this run scores): re-running the same metrics, or more,
+    rewrites the file (every value is recomputed, from the cache); dropping one needs ``--force``.
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "results.json"
+    >>> _ = path.write_text('{"metrics": {"kl": {}, "clip_score": {}}}')
+    >>> check_overwrite(path, ["kl", "clip_score", "fad"])
+    >>> check_overwrite(path, ["clip_score"])
+    Traceback (most recent call last):
+    imagehear.errors.UsageError: ... holds kl, which this run (clip_score) does not compute; pass --force to replace it, or choose another --out
+    """
+    from imagehear.errors import UsageError
+
+    path = Path(results_path)
+    if force or not path.exists():
+        return
+    try:
+        held = list(json.loads(path.read_text(encoding="utf-8")).get("metrics") or {})
+    except (OSError, ValueError, AttributeError):
+        raise UsageError(f"{path}: exists and is not a readable results file; pass --force to replace it, "
+                         "or choose another --out") from None
+    lost = [name for name in held if name not in set(metrics)]
+    if lost:
+        raise UsageError(f"{path}: holds {', '.join(lost)}, which this run ({', '.join(metrics)}) does not compute; "
+                         "pass --force to replace it, or choose another --out")
 
 
 def write_run(results: dict, per_sample: list[dict], results_path) -> list[Path]:

@@ -24,6 +24,8 @@ MAX_SKIPPED_LINES = 10
 
 
 def _count(entry: dict) -> str:
+    if entry.get("n_unmatched"):  # a paired metric on some clips only: say how many it left out
+        return f"{entry.get('n', '?')} ({entry['n_unmatched']} unmatched)"
     if "n" in entry:
         return str(entry["n"])
     if "n_generated" in entry:

@@ -14,11 +14,13 @@ import torch
 from transformers import ClapModel, ClapProcessor  # the reference: a hard dependency, never skipped
 
 from imagehear.io.audio import load_audio
+from imagehear.models import backbone
 from imagehear.models.backbone import load_backbone
 from imagehear.models.clap import SAMPLE_RATE
 from imagehear.errors import AudioError, WeightsError
 
 from tests.conftest import SHARED_AUDIO
+from tests.torch_calls import forward_rows
 
 ATOL = 1e-5
 normalise = torch.nn.functional.normalize
@@ -74,6 +76,11 @@ def test_long_clip_is_deterministic_mean_of_windows(clap_bb, reference):
     a = clap_bb(clip[None])["embedding"]
     np.random.seed(1)
     torch.testing.assert_close(clap_bb(clip[None])["embedding"], a, atol=0, rtol=0)
+    with pytest.MonkeyPatch.context() as mp, forward_rows("ClapAudioPatchEmbed") as rows:
+        mp.setattr(backbone, "MAX_WINDOWS_PER_PASS", 1)  # the windows stream through, one per pass
+        streamed = clap_bb(clip[None])["embedding"]
+    assert rows == [1, 1]
+    torch.testing.assert_close(streamed, a, atol=ATOL, rtol=0)
     # windows [0 s, 10 s] and [3 s, 13 s], each through the plain upstream path, averaged
     windows = [clip[:10 * SAMPLE_RATE], clip[3 * SAMPLE_RATE:]]
     inputs = processor(audio=[w.numpy() for w in windows], sampling_rate=SAMPLE_RATE, return_tensors="pt")

@@ -111,11 +111,20 @@ def test_batch_equals_one_at_a_time(passt_backbone, passt_clips):
         assert_close(together["embedding"][i:i + 1], alone["embedding"])
 
 
-def test_long_clip_is_mean_of_its_windows(passt_backbone, passt_clips, passt_clip0_out):
-    """13 s → windows [0, 10 s] and [3 s, 13 s], each run alone; outputs are their means (module tolerance)."""
+def test_long_clip_is_mean_of_its_windows(passt_backbone, passt_clips, passt_clip0_out, monkeypatch):
+    """13 s → windows [0, 10 s] and [3 s, 13 s], each run alone; outputs are their means (module tolerance).
+    The windows stream through the model (here one per pass), so memory does not grow with the clip."""
+    from imagehear.models import backbone
+
+    from tests.torch_calls import forward_rows
+
     wave = torch.cat([passt_clips[0], passt_clips[1][:3 * SR]])[None]  # window 1 is the whole first clip
     assert window_starts(wave.shape[1], passt.WINDOW, passt.HOP) == [0, 3 * SR]
-    out = passt_backbone(wave)
+    monkeypatch.setattr(backbone, "MAX_WINDOWS_PER_PASS", 1)
+    with forward_rows("PaSST") as rows:
+        out = passt_backbone(wave)
+    assert rows == [1, 1]  # two passes of one window, not one of two
+    monkeypatch.undo()
     last = passt_backbone(wave[:, 3 * SR:])
     for key in ("logits", "embedding"):
         assert_close(out[key], (passt_clip0_out[key] + last[key]) / 2)

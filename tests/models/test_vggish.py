@@ -21,6 +21,7 @@ from imagehear.models.weights import REGISTRY
 
 from ..conftest import SHARED_AUDIO
 from .conftest import synthetic_clip
+from tests.torch_calls import forward_rows
 
 SR = vggish.SAMPLE_RATE
 ATOL = RTOL = 1e-5
@@ -100,6 +101,12 @@ def test_batch_equals_one_at_a_time(vggish_backbone, vggish_clips):
     assert together.shape == (3, 2, 128)
     for i in range(3):
         assert_close(together[i], vggish_backbone(batch[i:i + 1])["embedding"][0])
+    # a long clip's examples stream through in passes (here of 4 of the 6): the same embeddings
+    with pytest.MonkeyPatch.context() as mp, forward_rows("VGG") as rows:
+        mp.setattr(vggish, "EXAMPLES_PER_PASS", 4)
+        streamed = vggish_backbone(batch)["embedding"]
+    assert rows == [4, 2]
+    assert_close(streamed, together)
 
 
 @pytest.mark.parametrize("n, problem", [(vggish.MIN_SAMPLES - 1, "too short"), (0, "too short")])

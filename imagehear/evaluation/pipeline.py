@@ -101,8 +101,10 @@ def check_request(names, clips: Clips) -> None:
         raise ImageHearError("no reference file matches a generated clip: they pair by relative path without "
                              f"extension (e.g. {clips.generated[0].name} needs {example}.wav or {example}.flac "
                              "in the reference folder)")
-    if any("clip.image" in s.needs for s in specs) and clips.images is None:
-        raise ImageHearError("clip_score needs the conditioning image of each clip (images=...)")
+    if any(s.needs_images for s in specs) and clips.images is None:
+        needs = ", ".join(s.name for s in specs if s.needs_images)
+        raise ImageHearError(f"{needs} need{'s' if ',' not in needs else ''} the conditioning image of each clip "
+                             "(images=...)")
     if any(s.needs_labels for s in specs) and not clips.has_labels:
         needs = ", ".join(s.name for s in specs if s.needs_labels)
         raise ImageHearError(f"{needs}: needs the IMAGE HEAR class of each clip (labels=..., class names or ids)")
@@ -129,8 +131,8 @@ def gather(names, clips: Clips, backbones: Backbones, options: Options):
                           unmatched=clips.unmatched, seed=options.seed, profile=options.profile,
                           images=clips.units())
     planned = registry.outputs_for(names)
-    if "image" in planned.get("clip", ()):
-        inputs.generated["clip.image"] = list(image_embeddings(clips.images, backbones["clip"], options))
+    for b in [b for b, outputs in planned.items() if "image" in outputs]:  # CLIP, PE-AV: one row per image
+        inputs.generated[f"{b}.image"] = list(image_embeddings(clips.images, backbones[b], options))
     if "text" in planned.get("clap", ()):
         inputs.class_texts = class_text_embeddings(backbones["clap"], options)
     audio = {b: [o for o in outputs if o not in ("image", "text")] for b, outputs in planned.items()}

@@ -103,6 +103,11 @@ class MetricSpec:
         return self.reference != "none"
 
     @property
+    def needs_images(self) -> bool:
+        """Reads the conditioning image of each clip (some need is an image output)."""
+        return self.references == "image"
+
+    @property
     def needs_labels(self) -> bool:
         """Reads the IMAGE HEAR class of each clip (its references are labels)."""
         return self.references == "label"
@@ -143,6 +148,11 @@ _FAD = """@inproceedings{kilgour2019fad,
   author={Kilgour, Kevin and Zuluaga, Mauricio and Roblek, Dominik and Sharifi, Matthew},
   booktitle={Interspeech}, year={2019}}"""
 _IM2WAV_URL = "https://arxiv.org/abs/2211.03089"
+_PE_AV = """@article{vyas2025peav,
+  title={Pushing the Frontier of Audiovisual Perception with Large-Scale Multimodal Correspondence Learning},
+  author={Vyas, Apoorv and Chang, Heng-Jui and Yang, Cheng-Fu and Huang, Po-Yao and Gao, Luya and Richter, Julius
+          and Chen, Sanyuan and Le, Matt and Doll{\\'a}r, Piotr and Feichtenhofer, Christoph and Lee, Ann
+          and Hsu, Wei-Ning}, journal={arXiv:2512.19687}, year={2025}}"""
 
 _SPECS = (
     MetricSpec("clip_score", "CLIP score (CS)", "CS", "", 2, True, _COSINE, ("wav2clip.embedding", "clip.image"),
@@ -154,6 +164,16 @@ _SPECS = (
                           keys=("ci95", "n", "per_class"), samples=(("per_sample", "clip_score"),),
                           citation=f"{_IM2WAV}\n{_WAV2CLIP}", urls=(_IM2WAV_URL,)),
                value_column="clip_score", chance="same clips, mismatched images"),
+    MetricSpec("pe_av_score", "PE-AV score", "PE-AV", "", 2, True, _COSINE, ("pe_av.embedding", "pe_av.image"),
+               "image", "mean", ("pe_av_score",),
+               "100 x mean cosine of L2-normed (by us: the model's heads do not normalise) PE-AV "
+               "(facebook/pe-av-large) audio and visual embeddings; the conditioning image is a one-frame video "
+               "(336 x 336, mean/std 0.5); video rows: mean over sampled frames, each a one-frame video; no clamp",
+               ModuleSpec("pe_av_score", "IMAGE HEAR PE-AV score (Perception Encoder Audio-Visual)",
+                          keys=("ci95", "n", "per_class"), samples=(("per_sample", "pe_av_score"),),
+                          citation=_PE_AV, urls=("https://huggingface.co/facebook/pe-av-large",
+                                                 "https://arxiv.org/abs/2512.19687")),
+               value_column="pe_av_score", chance="same clips, mismatched images"),
     MetricSpec("accuracy", "PaSST accuracy (top-1)", "accuracy", " %", 2, True, _PERCENT, ("passt.logits",),
                "label", "mean", ("passt_top1", "passt_top1_label", "correct"),
                "PaSST passt_s_swa_p16_128_ap476 top-1 over the 527 AudioSet logits minus the 33 excluded classes; "

@@ -58,15 +58,23 @@ def accuracy(inputs: MetricInputs):
                    "correct": result.correct.tolist()}
 
 
-def clip_score(inputs: MetricInputs):
-    images = inputs.generated["clip.image"]  # a (512,) image row per clip, or (frames, 512) for videos
+def _image_score(inputs: MetricInputs, audio: str, image: str, column: str, label: str):
+    images = inputs.generated[image]  # an image row per clip, or a (frames, D) array for videos
     if all(np.ndim(e) == 1 for e in images):
-        entry, values = compute.clip_score_entry(inputs.stack("wav2clip.embedding"), np.stack(images),
-                                                    inputs.labels, inputs.seed, images=inputs.images)
+        entry, values = compute.clip_score_entry(inputs.stack(audio), np.stack(images), inputs.labels, inputs.seed,
+                                                 images=inputs.images, label=label)
     else:
-        entry, values = compute.clip_score_frames_entry(inputs.stack("wav2clip.embedding"), images,
-                                                           inputs.labels, inputs.seed, images=inputs.images)
-    return entry, {"clip_score": values.tolist()}
+        entry, values = compute.clip_score_frames_entry(inputs.stack(audio), images, inputs.labels, inputs.seed,
+                                                        images=inputs.images)
+    return entry, {column: values.tolist()}
+
+
+def clip_score(inputs: MetricInputs):
+    return _image_score(inputs, "wav2clip.embedding", "clip.image", "clip_score", "CLIP score")
+
+
+def pe_av_score(inputs: MetricInputs):
+    return _image_score(inputs, "pe_av.embedding", "pe_av.image", "pe_av_score", "PE-AV score")
 
 
 def clap_score(inputs: MetricInputs):

@@ -221,6 +221,18 @@ _SPECS = (
                "10 splits; value = mean over splits, std beside it", ModuleSpec("is_passt")),
     MetricSpec("is_panns", "IS (PANNs)", "IS-PANNs", "", 3, True, _IS, ("panns.logits",), "none", "splits", (),
                "inception score (as is_passt) of the softmax of PANNs CNN14 (16 kHz) logits", ModuleSpec("is_panns")),
+    # Audiobox Aesthetics: four metrics read one output (one model pass). No evaluate module: evaluate's
+    # one-metric module would run the model once per axis; imagehear.api.evaluate_clips gives all four.
+    *(MetricSpec(f"aesthetics_{axis.lower()}", f"Aesthetics {axis} ({what})", f"AES-{axis}", "", 2, True,
+                 (-math.inf, math.inf), ("aesthetics.axes",), "none", "mean", (f"aesthetics_{axis.lower()}",),
+                 f"Meta Audiobox Aesthetics (audiobox-aesthetics package, facebook/audiobox-aesthetics weights, "
+                 f"CC-BY 4.0) {what} ({axis}), per clip: mono 16 kHz, 10 s windows every 10 s (last zero-padded, "
+                 f"masked), the package's de-normalised prediction averaged by window length; nominal scale 1-10 "
+                 f"(not clipped); mean over clips{note}; no reference", value_column=f"aesthetics_{axis.lower()}")
+      for axis, what, note in (("CE", "content enjoyment", ""), ("CU", "content usefulness", ""),
+                               ("PC", "production complexity",
+                                "; descriptive (higher = more complex), not a quality: its arrow is a sort order"),
+                               ("PQ", "production quality", ""))),
 )
 METRICS: dict[str, MetricSpec] = {spec.name: spec for spec in _SPECS}
 # Metrics computed when none are named: the benchmark's own set plus FD on PaSST (free: it

@@ -91,6 +91,18 @@ def clip_score_frames_entry(audio_emb, frame_emb, labels, seed: int = 0, n_resam
     return entry, result.per_sample
 
 
+def per_clip_mean_entry(values, labels, seed: int = 0, n_resamples: int = N_RESAMPLES, images=None) -> dict:
+    """Mean of a per-clip model output (Audiobox Aesthetics' axes): value, cluster-bootstrap ci95, per class.
+
+    >>> entry = per_clip_mean_entry([6.0, 7.0, 5.0, 8.0], ["Dog", "Dog", "Cat", "Cat"], n_resamples=50)
+    >>> entry["value"], entry["per_class"]
+    (6.5, {'Cat': 6.5, 'Dog': 6.5})
+    """
+    values = np.asarray(values, dtype=np.float64)
+    return {"value": float(values.mean()), **_ci(values, labels, images, seed, n_resamples), "n": len(values),
+            "per_class": scores.per_class_mean(values, labels)}
+
+
 def clap_score_entry(audio_emb, text_emb, labels, seed: int = 0, n_resamples: int = N_RESAMPLES, images=None):
     """100 × mean cosine(CLAP audio, CLAP text of the class prompt); text_emb has a row per class."""
     index = {name: i for i, name in enumerate(protocol.CLASS_NAMES)}

@@ -77,6 +77,28 @@ def pe_av_score(inputs: MetricInputs):
     return _image_score(inputs, "pe_av.embedding", "pe_av.image", "pe_av_score", "PE-AV score")
 
 
+def _aesthetics(inputs: MetricInputs, axis: int, column: str):
+    values = inputs.stack("aesthetics.axes")[:, axis]  # columns CE, CU, PC, PQ: one model pass gives all four
+    return compute.per_clip_mean_entry(values, inputs.labels, inputs.seed, images=inputs.images), \
+        {column: values.tolist()}
+
+
+def aesthetics_ce(inputs: MetricInputs):
+    return _aesthetics(inputs, 0, "aesthetics_ce")
+
+
+def aesthetics_cu(inputs: MetricInputs):
+    return _aesthetics(inputs, 1, "aesthetics_cu")
+
+
+def aesthetics_pc(inputs: MetricInputs):
+    return _aesthetics(inputs, 2, "aesthetics_pc")
+
+
+def aesthetics_pq(inputs: MetricInputs):
+    return _aesthetics(inputs, 3, "aesthetics_pq")
+
+
 def clap_score(inputs: MetricInputs):
     entry, values = compute.clap_score_entry(inputs.stack("clap.embedding"), inputs.class_texts, inputs.labels,
                                                 inputs.seed, images=inputs.images)

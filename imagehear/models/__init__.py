@@ -7,7 +7,7 @@ docs/architecture.md has the recipe. Importing this module imports nothing heavy
 
 >>> from imagehear.models import MODELS, output_spec
 >>> list(MODELS)
-['passt', 'panns', 'wav2clip', 'vggish', 'clip', 'clap', 'pe_av']
+['passt', 'panns', 'wav2clip', 'vggish', 'clip', 'clap', 'pe_av', 'aesthetics']
 >>> MODELS["passt"].sample_rate, MODELS["passt"].output_names
 (32000, ('logits', 'embedding'))
 >>> output_spec("clip.image").shape
@@ -110,6 +110,19 @@ _SPECS = (
         paper="Vyas et al., Pushing the Frontier of Audiovisual Perception with Large-Scale Multimodal "
               "Correspondence Learning, arXiv:2512.19687, 2025",
         loader="imagehear.models.pe_av", random_weights="imagehear.testing.pe_av"),
+    ModelSpec(
+        name="aesthetics", checkpoint="audiobox-aesthetics", kind="file",
+        # upstream's file is a bare "checkpoint.pt" (also on the hub as facebook/audiobox-aesthetics):
+        # kept under a name of its own, since "checkpoint.pt" collides in a shared weights folder
+        file_name="audiobox-aesthetics-checkpoint.pt",
+        source="https://dl.fbaipublicfiles.com/audiobox-aesthetics/checkpoint.pt",  # the package's own fallback
+        sha256=None, sample_rate=16000,
+        outputs=(Output("axes", (4,), description="CE, CU, PC, PQ: the package's per-clip predictions (10 s "
+                                                  "windows, de-normalised, averaged by window length)"),),
+        code_version=1, packages=("audiobox_aesthetics",), license="CC-BY-4.0",
+        paper="Tjandra et al., Meta Audiobox Aesthetics: Unified Automatic Quality Assessment for Speech, Music, "
+              "and Sound, arXiv:2502.05139, 2025",
+        loader="imagehear.models.aesthetics", random_weights="imagehear.testing.aesthetics"),
 )
 MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in _SPECS}
 BASE_PACKAGES = ("torch", "torchaudio")  # compute (and resample for) every model

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from imagehear import __version__
 from imagehear.metrics import METRICS, by_module
+from imagehear.models import MODELS
 from imagehear.publish.spaces import FROM_COMMENT, metric_requirements
 
 REPO = Path(__file__).resolve().parent.parent
@@ -80,8 +81,11 @@ reproduces av-benchmark's conventions (docs/av_benchmark.md).
 Depends on the embedding model ({backbones}) and its weights (their SHA-256 is recorded in
 every result file); compare only numbers computed with the same protocol{same_ref}.
 
+## Weights and licences
+{licences}
+
 ## Citation
-See the image-hear repository for the backbones' papers (`imagehear.models.weights.REGISTRY`).
+{citation}
 '''
 _CI = {"mean": "seeded percentile bootstrap of the mean of per-clip values",
        "set": "seeded bootstrap over whole clips of the set-level statistic (it need not hold the value)",
@@ -110,7 +114,11 @@ def card(module: str) -> str:
                        hi=spec.valid_range[1], ci=_CI[spec.ci], refs=_REFS[spec.references],
                        backbones=", ".join(spec.backbones),
                        direction="Higher is better" if spec.higher_is_better else "Lower is better",
-                       same_ref=" and the same reference set" if spec.needs_reference else "")
+                       same_ref=" and the same reference set" if spec.needs_reference else "",
+                       licences="\n".join(f"- `{b}`: {MODELS[b].checkpoint}, licence {MODELS[b].license}; "
+                                           f"{MODELS[b].paper}" for b in spec.backbones),
+                       citation=f"```bibtex\n{spec.evaluate_module.citation}\n```" if spec.evaluate_module.citation
+                       else "See the image-hear repository for the backbones' papers (`imagehear.models.MODELS`).")
 
 
 def modules() -> list[str]:

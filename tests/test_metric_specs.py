@@ -24,7 +24,10 @@ def test_the_pipeline_view_of_references_follows_them(name):
     spec = METRICS[name]
     assert spec.reference == (spec.references if spec.references in ("paired", "set") else "none")
     assert spec.needs_labels == (spec.references == "label")
-    assert ("clip.image" in spec.needs) == (spec.references == "image")
+    from imagehear.models import output_spec
+
+    reads_images = any(output_spec(n).input == "image" for n in spec.needs)  # CLIP's or PE-AV's image tower
+    assert reads_images == (spec.references == "image") == spec.needs_images
 
 
 @pytest.mark.parametrize("name", METRICS)

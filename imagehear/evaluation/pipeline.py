@@ -103,8 +103,8 @@ def missing_inputs(names, clips: Clips) -> dict[str, str]:
             out[spec.name] = ("no reference file matches a generated clip: they pair by relative path without "
                               f"extension (e.g. {clips.generated[0].name} needs {example}.wav or {example}.flac "
                               "in the reference folder)")
-        elif "clip.image" in spec.needs and clips.images is None:
-            out[spec.name] = "clip_score needs the conditioning image of each clip (images=...)"
+        elif spec.needs_images and clips.images is None:
+            out[spec.name] = f"{spec.name} needs the conditioning image of each clip (images=...)"
         elif spec.needs_labels and not clips.has_labels:
             out[spec.name] = (f"{spec.name}: needs the IMAGE HEAR class of each clip (labels=..., class names "
                               "or ids)")
@@ -153,8 +153,8 @@ def gather(names, clips: Clips, backbones: Backbones, options: Options):
                           unmatched=clips.unmatched, seed=options.seed, profile=options.profile,
                           images=clips.units())
     planned = registry.outputs_for(names)
-    if "image" in planned.get("clip", ()):
-        inputs.generated["clip.image"] = list(image_embeddings(clips.images, backbones["clip"], options))
+    for b in [b for b, outputs in planned.items() if "image" in outputs]:  # CLIP, PE-AV: one row per image
+        inputs.generated[f"{b}.image"] = list(image_embeddings(clips.images, backbones[b], options))
     if "text" in planned.get("clap", ()):
         inputs.class_texts = class_text_embeddings(backbones["clap"], options)
     audio = {b: [o for o in outputs if o not in ("image", "text")] for b, outputs in planned.items()}
@@ -210,7 +210,7 @@ def run(names, clips: Clips, options: Options | None = None, backbones: Backbone
     check_profile(names, options.profile)
     backbones = backbones or Backbones(options)
     kept = [n for n in names if n not in left_out]
-    if any("clip.image" in registry.METRICS[n].needs for n in kept):
+    if any(registry.METRICS[n].needs_images for n in kept):
         clips = dataset_images(clips, options)
     inputs = gather(kept, prepared(clips, options.profile), backbones, options)
     out, columns = score(kept, inputs)

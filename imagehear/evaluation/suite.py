@@ -165,7 +165,7 @@ def folder_clips(generated_dir, metrics=None, reference_dir=None, skip_invalid: 
         reference_errors = reference_problems(paired[3], reference_dir) if paired else []
         rows, skipped = validated_rows(folder, skip_invalid, options.progress, reference_errors)
         images = None
-        if any("clip.image" in registry.METRICS[n].needs for n in names):
+        if any(registry.METRICS[n].needs_images for n in names):
             images = conditioning_images(folder, rows, options)
         clips = Clips.from_manifest(folder, rows, images, skipped)
         if paired is not None:

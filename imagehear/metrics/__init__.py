@@ -104,6 +104,11 @@ class MetricSpec:
         return self.reference != "none"
 
     @property
+    def needs_images(self) -> bool:
+        """Reads the conditioning image of each clip (some need is an image output)."""
+        return self.references == "image"
+
+    @property
     def needs_labels(self) -> bool:
         """Reads the IMAGE HEAR class of each clip (its references are labels)."""
         return self.references == "label"
@@ -149,6 +154,11 @@ _FD_INF = ("Frechet distance extrapolated to infinitely many generated rows, as 
            "{rows} against the whole reference set at 25 subset sizes int(linspace(500, N, 25)) (from N // 2 when "
            "N < 500), subsets of the generated rows drawn with replacement by numpy RandomState(seed); "
            "value = intercept of the least-squares line of FD on 1/n; no interval, the fit is recorded")
+_PE_AV = """@article{vyas2025peav,
+  title={Pushing the Frontier of Audiovisual Perception with Large-Scale Multimodal Correspondence Learning},
+  author={Vyas, Apoorv and Chang, Heng-Jui and Yang, Cheng-Fu and Huang, Po-Yao and Gao, Luya and Richter, Julius
+          and Chen, Sanyuan and Le, Matt and Doll{\\'a}r, Piotr and Feichtenhofer, Christoph and Lee, Ann
+          and Hsu, Wei-Ning}, journal={arXiv:2512.19687}, year={2025}}"""
 
 _SPECS = (
     MetricSpec("clip_score", "CLIP score (CS)", "CS", "", 2, True, _COSINE, ("wav2clip.embedding", "clip.image"),
@@ -160,6 +170,16 @@ _SPECS = (
                           keys=("ci95", "n", "per_class"), samples=(("per_sample", "clip_score"),),
                           citation=f"{_IM2WAV}\n{_WAV2CLIP}", urls=(_IM2WAV_URL,)),
                value_column="clip_score", chance="same clips, mismatched images"),
+    MetricSpec("pe_av_score", "PE-AV score", "PE-AV", "", 2, True, _COSINE, ("pe_av.embedding", "pe_av.image"),
+               "image", "mean", ("pe_av_score",),
+               "100 x mean cosine of L2-normed (by us: the model's heads do not normalise) PE-AV "
+               "(facebook/pe-av-large) audio and visual embeddings; the conditioning image is a one-frame video "
+               "(336 x 336, mean/std 0.5); video rows: mean over sampled frames, each a one-frame video; no clamp",
+               ModuleSpec("pe_av_score", "IMAGE HEAR PE-AV score (Perception Encoder Audio-Visual)",
+                          keys=("ci95", "n", "per_class"), samples=(("per_sample", "pe_av_score"),),
+                          citation=_PE_AV, urls=("https://huggingface.co/facebook/pe-av-large",
+                                                 "https://arxiv.org/abs/2512.19687")),
+               value_column="pe_av_score", chance="same clips, mismatched images"),
     MetricSpec("accuracy", "PaSST accuracy (top-1)", "accuracy", " %", 2, True, _PERCENT, ("passt.logits",),
                "label", "mean", ("passt_top1", "passt_top1_label", "correct"),
                "PaSST passt_s_swa_p16_128_ap476 top-1 over the 527 AudioSet logits minus the 33 excluded classes; "
@@ -213,6 +233,18 @@ _SPECS = (
                "10 splits; value = mean over splits, std beside it", ModuleSpec("is_passt")),
     MetricSpec("is_panns", "IS (PANNs)", "IS-PANNs", "", 3, True, _IS, ("panns.logits",), "none", "splits", (),
                "inception score (as is_passt) of the softmax of PANNs CNN14 (16 kHz) logits", ModuleSpec("is_panns")),
+    # Audiobox Aesthetics: four metrics read one output (one model pass). No evaluate module: evaluate's
+    # one-metric module would run the model once per axis; imagehear.api.evaluate_clips gives all four.
+    *(MetricSpec(f"aesthetics_{axis.lower()}", f"Aesthetics {axis} ({what})", f"AES-{axis}", "", 2, True,
+                 (-math.inf, math.inf), ("aesthetics.axes",), "none", "mean", (f"aesthetics_{axis.lower()}",),
+                 f"Meta Audiobox Aesthetics (audiobox-aesthetics package, facebook/audiobox-aesthetics weights, "
+                 f"CC-BY 4.0) {what} ({axis}), per clip: mono 16 kHz, 10 s windows every 10 s (last zero-padded, "
+                 f"masked), the package's de-normalised prediction averaged by window length; nominal scale 1-10 "
+                 f"(not clipped); mean over clips{note}; no reference", value_column=f"aesthetics_{axis.lower()}")
+      for axis, what, note in (("CE", "content enjoyment", ""), ("CU", "content usefulness", ""),
+                               ("PC", "production complexity",
+                                "; descriptive (higher = more complex), not a quality: its arrow is a sort order"),
+                               ("PQ", "production quality", ""))),
 )
 METRICS: dict[str, MetricSpec] = {spec.name: spec for spec in _SPECS}
 # Metrics computed when none are named: the benchmark's own set plus FD on PaSST (free: it

@@ -64,14 +64,16 @@ def _similarity_entry(result, labels, images, seed, n_resamples) -> dict:
             "per_class": scores.per_class_mean(result.per_sample, labels)}
 
 
-def clip_score_entry(audio_emb, image_emb, labels, seed: int = 0, n_resamples: int = N_RESAMPLES, images=None):
+def clip_score_entry(audio_emb, image_emb, labels, seed: int = 0, n_resamples: int = N_RESAMPLES, images=None,
+                     label: str = "CLIP score"):
     """CS = 100 × mean cosine(Wav2CLIP audio, CLIP image of the conditioning image); ``images``:
-    the conditioning image id of each clip (the bootstrap's unit; None: clips i.i.d.)."""
+    the conditioning image id of each clip (the bootstrap's unit; None: clips i.i.d.). Any
+    audio-image cosine score (``pe_av_score``) uses it too; ``label`` names it in the chance row."""
     result = scores.clip_score(audio_emb, image_emb)
     entry = _similarity_entry(result, labels, images, seed, n_resamples)
     try:
         value, what = scores.mismatched_clip_score(audio_emb, image_emb, labels, images)
-        entry["chance"] = {"value": value, "definition": f"CLIP score of the same clips against {what}"}
+        entry["chance"] = {"value": value, "definition": f"{label} of the same clips against {what}"}
     except ValueError as exc:
         entry["chance"] = {"note": str(exc)}
     return entry, result.per_sample
@@ -87,6 +89,18 @@ def clip_score_frames_entry(audio_emb, frame_emb, labels, seed: int = 0, n_resam
     entry = _similarity_entry(result, labels, images, seed, n_resamples)
     entry["frames_per_clip"] = {"min": min(counts), "mean": float(np.mean(counts)), "max": max(counts)}
     return entry, result.per_sample
+
+
+def per_clip_mean_entry(values, labels, seed: int = 0, n_resamples: int = N_RESAMPLES, images=None) -> dict:
+    """Mean of a per-clip model output (Audiobox Aesthetics' axes): value, cluster-bootstrap ci95, per class.
+
+    >>> entry = per_clip_mean_entry([6.0, 7.0, 5.0, 8.0], ["Dog", "Dog", "Cat", "Cat"], n_resamples=50)
+    >>> entry["value"], entry["per_class"]
+    (6.5, {'Cat': 6.5, 'Dog': 6.5})
+    """
+    values = np.asarray(values, dtype=np.float64)
+    return {"value": float(values.mean()), **_ci(values, labels, images, seed, n_resamples), "n": len(values),
+            "per_class": scores.per_class_mean(values, labels)}
 
 
 def clap_score_entry(audio_emb, text_emb, labels, seed: int = 0, n_resamples: int = N_RESAMPLES, images=None):

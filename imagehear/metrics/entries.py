@@ -58,19 +58,51 @@ def accuracy(inputs: MetricInputs):
                    "correct": result.correct.tolist()}
 
 
-def clip_score(inputs: MetricInputs):
-    images = inputs.generated["clip.image"]  # a (512,) image row per clip, or (frames, 512) for videos
+def _image_score(inputs: MetricInputs, audio: str, image: str, column: str, label: str):
+    images = inputs.generated[image]  # an image row per clip, or a (frames, D) array for videos
     if all(np.ndim(e) == 1 for e in images):
-        entry, values = compute.clip_score_entry(inputs.stack("wav2clip.embedding"), np.stack(images),
-                                                    inputs.labels, inputs.seed, images=inputs.images)
+        entry, values = compute.clip_score_entry(inputs.stack(audio), np.stack(images), inputs.labels, inputs.seed,
+                                                 images=inputs.images, label=label)
     else:
-        entry, values = compute.clip_score_frames_entry(inputs.stack("wav2clip.embedding"), images,
-                                                           inputs.labels, inputs.seed, images=inputs.images)
+        entry, values = compute.clip_score_frames_entry(inputs.stack(audio), images, inputs.labels, inputs.seed,
+                                                        images=inputs.images)
+    return entry, {column: values.tolist()}
+
+
+def clip_score(inputs: MetricInputs):
+    entry, columns = _image_score(inputs, "wav2clip.embedding", "clip.image", "clip_score", "CLIP score")
     scale = inputs.profile.clip_score_scale
     if scale != 100.0:  # a profile's convention (SSV2A: the bare cosine)
-        entry, values = _rescaled(entry, scale / 100.0), values * (scale / 100.0)
+        entry = _rescaled(entry, scale / 100.0)
         entry["scale"] = f"{scale:g} x mean cosine (profile {inputs.profile.name})"
-    return entry, {"clip_score": values.tolist()}
+        columns = {"clip_score": [v * scale / 100.0 for v in columns["clip_score"]]}
+    return entry, columns
+
+
+def pe_av_score(inputs: MetricInputs):
+    return _image_score(inputs, "pe_av.embedding", "pe_av.image", "pe_av_score", "PE-AV score")
+
+
+def _aesthetics(inputs: MetricInputs, axis: int, column: str):
+    values = inputs.stack("aesthetics.axes")[:, axis]  # columns CE, CU, PC, PQ: one model pass gives all four
+    return compute.per_clip_mean_entry(values, inputs.labels, inputs.seed, images=inputs.images), \
+        {column: values.tolist()}
+
+
+def aesthetics_ce(inputs: MetricInputs):
+    return _aesthetics(inputs, 0, "aesthetics_ce")
+
+
+def aesthetics_cu(inputs: MetricInputs):
+    return _aesthetics(inputs, 1, "aesthetics_cu")
+
+
+def aesthetics_pc(inputs: MetricInputs):
+    return _aesthetics(inputs, 2, "aesthetics_pc")
+
+
+def aesthetics_pq(inputs: MetricInputs):
+    return _aesthetics(inputs, 3, "aesthetics_pq")
 
 
 def _rescaled(entry: dict, factor: float) -> dict:

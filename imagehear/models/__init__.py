@@ -7,7 +7,7 @@ docs/architecture.md has the recipe. Importing this module imports nothing heavy
 
 >>> from imagehear.models import MODELS, output_spec
 >>> list(MODELS)
-['passt', 'panns', 'wav2clip', 'vggish', 'clip', 'clap']
+['passt', 'panns', 'wav2clip', 'vggish', 'clip', 'clap', 'pe_av', 'aesthetics']
 >>> MODELS["passt"].sample_rate, MODELS["passt"].output_names
 (32000, ('logits', 'embedding'))
 >>> output_spec("clip.image").shape
@@ -27,6 +27,10 @@ _CLIP_FILES = ("config.json", "pytorch_model.bin")
 # CLAP: ClapModel + ClapProcessor (feature extractor settings and the RoBERTa tokenizer).
 _CLAP_FILES = ("config.json", "merges.txt", "preprocessor_config.json", "pytorch_model.bin",
                "special_tokens_map.json", "tokenizer.json", "tokenizer_config.json", "vocab.json")
+# PE-AV: the model (config + safetensors, sharded or not) and its audio / video processor settings;
+# the ModernBERT tokenizer is not read (no text output).
+_PE_AV_FILES = ("config.json", "model*.safetensors", "model.safetensors.index.json", "preprocessor_config.json",
+                "video_preprocessor_config.json", "processor_config.json")
 
 _SPECS = (
     ModelSpec(
@@ -92,6 +96,33 @@ _SPECS = (
         code_version=1, packages=("transformers",), license="Apache-2.0",
         paper="Wu et al., Large-scale Contrastive Language-Audio Pretraining, ICASSP 2023",
         loader="imagehear.models.clap", random_weights="imagehear.testing.clap"),
+    ModelSpec(
+        name="pe_av", checkpoint="facebook/pe-av-large", kind="hf", file_name="pe-av-large",
+        # the commit MTEB's model registry pins for facebook/pe-av-large (mteb/models/model_implementations)
+        source="facebook/pe-av-large", revision="0d24878d4107d64bef49e53602fc34ce6f94f6d8",
+        allow_patterns=_PE_AV_FILES,
+        sha256=None,  # no published checksum of the pinned files yet: results record ours, unverified
+        sample_rate=48000,
+        outputs=(Output("embedding", (1024,), description="audio_head of the pooled audio encoder, not normalised"),
+                 Output("image", (1024,), input="image",
+                        description="video_head of a one-frame video of the image, not normalised")),
+        code_version=1, packages=("transformers", "timm"), license="Apache-2.0",
+        paper="Vyas et al., Pushing the Frontier of Audiovisual Perception with Large-Scale Multimodal "
+              "Correspondence Learning, arXiv:2512.19687, 2025",
+        loader="imagehear.models.pe_av", random_weights="imagehear.testing.pe_av"),
+    ModelSpec(
+        name="aesthetics", checkpoint="audiobox-aesthetics", kind="file",
+        # upstream's file is a bare "checkpoint.pt" (also on the hub as facebook/audiobox-aesthetics):
+        # kept under a name of its own, since "checkpoint.pt" collides in a shared weights folder
+        file_name="audiobox-aesthetics-checkpoint.pt",
+        source="https://dl.fbaipublicfiles.com/audiobox-aesthetics/checkpoint.pt",  # the package's own fallback
+        sha256=None, sample_rate=16000,
+        outputs=(Output("axes", (4,), description="CE, CU, PC, PQ: the package's per-clip predictions (10 s "
+                                                  "windows, de-normalised, averaged by window length)"),),
+        code_version=1, packages=("audiobox_aesthetics",), license="CC-BY-4.0",
+        paper="Tjandra et al., Meta Audiobox Aesthetics: Unified Automatic Quality Assessment for Speech, Music, "
+              "and Sound, arXiv:2502.05139, 2025",
+        loader="imagehear.models.aesthetics", random_weights="imagehear.testing.aesthetics"),
 )
 MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in _SPECS}
 BASE_PACKAGES = ("torch", "torchaudio")  # compute (and resample for) every model

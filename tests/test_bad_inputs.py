@@ -33,7 +33,9 @@ CASES = {
     ("evaluate", "generated_dir"): [(["{tmp}/nope"], 2, "no such folder"), (["{tmp}"], 1, "no manifest.csv")],
     ("evaluate", "--reference-dir"): [(["{gen}", "--reference-dir", "{tmp}/nope"], 2, "--reference-dir")],
     ("evaluate", "--metrics"): [(["{gen}", "--metrics", v], 2, "--metrics") for v in ("nope", "", ",", "clip_score,bad")]
-    + [(["{gen}", "--metrics", "kl"], 2, "kl needs reference audio")],
+    + [(["{gen}", "--metrics", "kl"], 2, "kl needs reference audio"), (["{gen}", "--metrics", "+kl"], 2, "kl needs"),
+       (["{gen}", "--metrics", "kl,+fad"], 2, "mixes names"), (["{gen}", "--metrics", "all,kl"], 2, "stands alone"),
+       (["{gen}", "--metrics", "+nope"], 2, "unknown metric")],
     ("evaluate", "--out"): [(["{gen}", "--out", v], 2, "--out") for v in ("{tmp}/r.txt", "{tmp}", "{file}/r.json")],
     ("evaluate", "--weights-dir"): [(["{gen}", "--weights-dir", v], 2, "--weights-dir") for v in ("{tmp}/nope", "{file}")],
     ("evaluate", "--device"): [(["{gen}", "--device", v], 2, "device") for v in ("tpu", "cuda:x", "gpu", "cuda", "cuda:7")],

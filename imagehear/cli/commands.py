@@ -82,6 +82,8 @@ def compare(args) -> int:
     from imagehear.report import compare as comparing
 
     a, b = comparing.load_results(args.a), comparing.load_results(args.b)
+    if args.metrics is not None and not args.metrics.explicit:  # --metrics all: every metric in both files
+        args.metrics = None
     embeddings = None
     if args.reference_dir:
         from imagehear.evaluation.arguments import available_device

@@ -69,12 +69,14 @@ def _add_evaluate(sub, defaults) -> None:
     p.add_argument("generated_dir", type=FOLDER, help="the generated folder: manifest.csv and the clips it lists")
     p.add_argument("--reference-dir", type=FOLDER, help="reference audio, paired by relative path without "
                    "extension (enables KL, FAD, FD, KAD)")
-    p.add_argument("--metrics", type=METRICS, help=f"comma-separated subset of: {', '.join(metric_names)}; 'all'; or +NAME,... to add "
-                   f"opt-in metrics to the default ({', '.join(default_metrics)}; those needing reference audio "
-                   "only with --reference-dir, unless named)")
+    p.add_argument("--metrics", type=METRICS, help=f"comma-separated subset of: {', '.join(metric_names)}; 'all'; "
+                   f"or +NAME,... to add opt-in metrics to the default ({', '.join(default_metrics)}; those needing "
+                   "reference audio only with --reference-dir, unless named)")
     p.add_argument("--out", type=_typed(arguments.results_path, "json"), default=None,
                    help="results file (default GENERATED_DIR/results.json); its per-sample CSV and plots are "
                    "named after it (NAME.per_sample.csv, NAME.<metric>_per_class.png)")
+    p.add_argument("--summary", type=_typed(arguments.markdown_path, "md"), default=None, metavar="FILE.md",
+                   help="also write the summary as a Markdown table (the terminal shows it as plain text)")
     p.add_argument("--weights-dir", type=FOLDER, help="folder with upstream weight files (also IMAGEHEAR_WEIGHTS)")
     p.add_argument("--device", type=DEVICE, default="auto", help=f"{arguments.DEVICE_FORMS} (default auto)")
     p.add_argument("--batch-size", type=COUNT, default=None, help="clips per forward pass (default: 1 on CPU, "

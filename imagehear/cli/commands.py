@@ -49,7 +49,7 @@ def evaluate(args) -> int:
     from imagehear.evaluation.suite import Options, evaluate_generated
     from imagehear.protocol.profiles import profile
     from imagehear.report.outputs import write_run
-    from imagehear.report.summary import markdown_summary
+    from imagehear.report.summary import markdown_summary, text_summary
 
     available_device(args.device)  # before any work: --device cuda on a machine without one
     options = Options(weights_dir=args.weights_dir, device=args.device, batch_size=args.batch_size,
@@ -68,8 +68,15 @@ def evaluate(args) -> int:
         print(f"image-hear evaluate: warning: {note}", file=sys.stderr)
     out = Path(args.out) if args.out else Path(args.generated_dir) / "results.json"
     written = write_run(results, per_sample, out)
-    print(markdown_summary(results))
-    print(f"\nwrote {written[0]}, {written[1]} and {len(written) - 2} plot(s) named {out.stem}.*.png")
+    print(text_summary(results))
+    summary = ""
+    if args.summary:  # Markdown (escaped user strings) belongs in a file, not on the terminal
+        from imagehear.io.atomic import atomic_write
+
+        with atomic_write(args.summary, encoding="utf-8") as fh:
+            fh.write(markdown_summary(results) + "\n")
+        summary = f", {args.summary}"
+    print(f"\nwrote {written[0]}, {written[1]}{summary} and {len(written) - 2} figure file(s) named {out.stem}.*")
     failed = [name for name, entry in results["metrics"].items() if "error" in entry]
     for name in failed:
         print(f"image-hear evaluate: error: {name} failed: {results['metrics'][name]['error']} "

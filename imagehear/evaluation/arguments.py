@@ -149,6 +149,17 @@ def results_path(value) -> Path:
     return path
 
 
+def markdown_path(value) -> Path:
+    """A Markdown file to write (``--summary``): ends in .md, its folder creatable."""
+    path = Path(value).expanduser()
+    if path.suffix.lower() != ".md":
+        raise UsageError(f"{value}: a Markdown summary must end in .md (e.g. runs/my_model/summary.md)")
+    if path.is_dir():
+        raise UsageError(f"{value}: is a folder; name a .md file")
+    writable_dir(path.parent)
+    return path
+
+
 def image_source(value) -> str:
     """The image source: an http(s)/file URL, or a folder that exists."""
     from imagehear.io.download import is_url

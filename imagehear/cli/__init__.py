@@ -124,6 +124,15 @@ def _add_compare(sub) -> None:
     p.add_argument("--device", type=DEVICE, default="auto", help="as for evaluate")
 
 
+def _add_table(sub) -> None:
+    p = sub.add_parser("table", help="a paper table of one or more runs' headlines: CSV, or LaTeX (booktabs)")
+    p.add_argument("results", type=FILE, nargs="+", help="results.json files, one row each")
+    p.add_argument("--latex", action="store_true", help="a booktabs LaTeX table (default: CSV); the caption "
+                   "names protocol, profile, image set and CI method")
+    p.add_argument("--out", type=_typed(arguments.table_path, "file"), help="write to this .tex or .csv file "
+                   "(its suffix picks the format) instead of the terminal")
+
+
 def _add_publish(sub) -> None:
     p = sub.add_parser("publish", help="stage the Hub release (dataset, Spaces, wheel) and optionally push it")
     p.add_argument("--stage", required=True, type=OUT_DIR, metavar="DIR", help="folder to write the release "
@@ -169,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_evaluate(sub, (DEFAULT_FRAMES, DEFAULT_METRICS, list(REGISTRY), PROFILES))
     _add_compare(sub)
+    _add_table(sub)
 
     p = sub.add_parser("leaderboard", help="run the leaderboard app locally")
     p.add_argument("--results", type=FOLDER, default="results", help="folder of results.json files (default "

@@ -106,6 +106,29 @@ def compare(args) -> int:
     return 0
 
 
+def table(args) -> int:
+    """Print (or write to --out) the runs' headlines as CSV or, with --latex or a .tex --out, LaTeX."""
+    from imagehear.report import paper_table
+    from imagehear.report.compare import load_results
+
+    latex = args.latex or (args.out is not None and args.out.suffix.lower() == ".tex")
+    if args.latex and args.out is not None and args.out.suffix.lower() != ".tex":
+        raise UsageError(f"--out {args.out}: --latex writes LaTeX; name a .tex file (or drop --latex for CSV)")
+    runs = [(str(path), load_results(path)) for path in args.results]
+    for note in paper_table.mismatches(runs):
+        print(f"image-hear table: warning: {note}", file=sys.stderr)
+    text = paper_table.latex_table(runs) if latex else paper_table.csv_table(runs)
+    if args.out is None:
+        print(text.rstrip("\n"))
+        return 0
+    from imagehear.io.atomic import atomic_write
+
+    with atomic_write(args.out, encoding="utf-8") as fh:
+        fh.write(text.rstrip("\n") + "\n")
+    print(f"wrote {args.out} ({len(runs)} run(s), {'LaTeX' if latex else 'CSV'})")
+    return 0
+
+
 def leaderboard(args) -> int:
     from imagehear.leaderboard.app import launch
 

@@ -149,15 +149,25 @@ def results_path(value) -> Path:
     return path
 
 
-def markdown_path(value) -> Path:
-    """A Markdown file to write (``--summary``): ends in .md, its folder creatable."""
+def output_file(value, suffixes: tuple[str, ...], example: str) -> Path:
+    """A file to write: one of ``suffixes``, not a folder, its folder creatable."""
     path = Path(value).expanduser()
-    if path.suffix.lower() != ".md":
-        raise UsageError(f"{value}: a Markdown summary must end in .md (e.g. runs/my_model/summary.md)")
+    if path.suffix.lower() not in suffixes:
+        raise UsageError(f"{value}: must end in {' or '.join(suffixes)} (e.g. {example})")
     if path.is_dir():
-        raise UsageError(f"{value}: is a folder; name a .md file")
+        raise UsageError(f"{value}: is a folder; name a {suffixes[0]} file")
     writable_dir(path.parent)
     return path
+
+
+def markdown_path(value) -> Path:
+    """A Markdown file to write (``evaluate --summary``)."""
+    return output_file(value, (".md",), "runs/my_model/summary.md")
+
+
+def table_path(value) -> Path:
+    """Where ``image-hear table`` writes: a .tex (LaTeX) or .csv file."""
+    return output_file(value, (".tex", ".csv"), "paper/table.tex")
 
 
 def image_source(value) -> str:

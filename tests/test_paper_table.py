@@ -69,3 +69,15 @@ def test_runs_of_different_profiles_are_flagged(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "warning: the runs differ in profile (av-benchmark, protocol-v1)" in captured.err
     assert "profile av-benchmark, protocol-v1" in captured.out
+
+
+def test_readme_says_what_to_report_with_the_keys_that_hold_it():
+    from pathlib import Path
+
+    from imagehear import protocol
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("## Cite and report", 1)[1].split("\n## ", 1)[0]
+    for text in (f"protocol {protocol.PROTOCOL_VERSION}", "config.profile.name", "config.bootstrap.method",
+                 "environment.weights.<backbone>.sha256", "100 listed images of 30 classes", "image-hear table"):
+        assert text in section, text

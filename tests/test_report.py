@@ -187,9 +187,10 @@ def test_plots_are_real_pngs(synthetic, tmp_path):
 
     results, _ = synthetic
     paths = write_plots(results, tmp_path / "plots")
-    assert [p.name for p in paths] == ["clip_score_per_class.png", "accuracy_per_class.png",
-                                       "clap_score_per_class.png", "kl_per_class.png", "confusion.png"]
-    for p in paths:
+    assert [p.name for p in paths] == [f"{stem}.{suffix}" for stem in (
+        "clip_score_per_class", "accuracy_per_class", "clap_score_per_class", "kl_per_class", "confusion")
+        for suffix in ("pdf", "svg", "png")]
+    for p in (p for p in paths if p.suffix == ".png"):
         width, height = _png_size(p)
         assert width >= 400 and height >= 300 and p.stat().st_size > 10_000
         pixels = matplotlib.image.imread(p)
@@ -200,8 +201,9 @@ def test_plots_skip_absent_metrics(synthetic, tmp_path):
     results, _ = synthetic
     only_cs = {**results, "model": {"name": r"bad $\frac$ name"},
                "metrics": {"clip_score": results["metrics"]["clip_score"]}}
-    assert [p.name for p in write_plots(only_cs, tmp_path)] == ["clip_score_per_class.png"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip_score_per_class.png"]
+    names = [f"clip_score_per_class.{suffix}" for suffix in ("pdf", "svg", "png")]
+    assert [p.name for p in write_plots(only_cs, tmp_path)] == names
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names)
     assert write_plots({"metrics": {}}, tmp_path / "none") == []
 
 
@@ -222,8 +224,8 @@ def test_runs_named_after_their_results_file_never_collide_or_leave_stale_plots(
     assert all(p.is_file() for p in a + b)
     assert run_files(tmp_path / "a.json").per_sample_csv.name == "a.per_sample.csv"
     again = write_run(only_cs, rows, tmp_path / "a.json")  # a re-run of a with fewer metrics
-    assert not (tmp_path / "a.accuracy_per_class.png").exists() and not (tmp_path / "a.confusion.png").exists()
-    assert (tmp_path / "b.clip_score_per_class.png").is_file() and len(again) == 3
+    assert not (tmp_path / "a.accuracy_per_class.png").exists() and not (tmp_path / "a.confusion.pdf").exists()
+    assert (tmp_path / "b.clip_score_per_class.png").is_file() and len(again) == 2 + 3  # json, csv, pdf/svg/png
 
 
 def test_summary_lists_skipped_clips_and_flags_random_weights(synthetic):

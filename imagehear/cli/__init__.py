@@ -74,7 +74,7 @@ def _add_evaluate(sub, defaults) -> None:
                    "reference audio only with --reference-dir, unless named)")
     p.add_argument("--out", type=_typed(arguments.results_path, "json"), default=None,
                    help="results file (default GENERATED_DIR/results.json); its per-sample CSV and plots are "
-                   "named after it (NAME.per_sample.csv, NAME.<metric>_per_class.png)")
+                   "named after it (NAME.per_sample.csv, NAME.<metric>_per_class.pdf/.svg/.png)")
     p.add_argument("--summary", type=_typed(arguments.markdown_path, "md"), default=None, metavar="FILE.md",
                    help="also write the summary as a Markdown table (the terminal shows it as plain text)")
     p.add_argument("--weights-dir", type=FOLDER, help="folder with upstream weight files (also IMAGEHEAR_WEIGHTS)")

@@ -37,7 +37,8 @@ CASES = {
        (["{gen}", "--metrics", "kl,+fad"], 2, "mixes names"), (["{gen}", "--metrics", "all,kl"], 2, "stands alone"),
        (["{gen}", "--metrics", "+nope"], 2, "unknown metric")],
     ("evaluate", "--out"): [(["{gen}", "--out", v], 2, "--out") for v in ("{tmp}/r.txt", "{tmp}", "{file}/r.json")],
-    ("evaluate", "--summary"): [(["{gen}", "--summary", v], 2, "--summary") for v in ("{tmp}/s.txt", "{tmp}", "{file}/s.md")],
+    ("evaluate", "--summary"): [(["{gen}", "--summary", v], 2, "--summary")
+                                for v in ("{tmp}/s.txt", "{tmp}", "{file}/s.md")],
     ("evaluate", "--weights-dir"): [(["{gen}", "--weights-dir", v], 2, "--weights-dir") for v in ("{tmp}/nope", "{file}")],
     ("evaluate", "--device"): [(["{gen}", "--device", v], 2, "device") for v in ("tpu", "cuda:x", "gpu", "cuda", "cuda:7")],
     ("evaluate", "--batch-size"): [(["{gen}", "--batch-size", v], 2, "--batch-size") for v in ("0", "-1", "x")],

@@ -3,7 +3,6 @@ legend, a 0 % class visible, confusion cells annotated. Drawn from a small hand-
 from __future__ import annotations
 
 import struct
-import zlib
 
 import numpy as np
 import pytest

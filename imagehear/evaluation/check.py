@@ -116,7 +116,6 @@ class CheckReport:
                      f"{'OK' if self.ok else 'NOT OK'}")
         return "\n".join(lines)
 
-
     def missing_summary(self, missing: int) -> list[str]:
         """Two lines for a partly generated folder: what is on disk, per class, and the ways forward
         (generate the rest, ``--skip-invalid``, or a subset plan of the classes that are complete)."""

@@ -53,7 +53,7 @@ def summary_parts(results: dict) -> tuple[list[str], list[str], list[tuple[str, 
         notes.append(f"Skipped {len(skipped)} clip(s) (--skip-invalid), so the run is incomplete:")
         notes += [f"{s.get('file')}: {s.get('reason')}" for s in skipped[:MAX_SKIPPED_LINES]]
         if len(skipped) > MAX_SKIPPED_LINES:
-            notes.append(f"... and {len(skipped) - MAX_SKIPPED_LINES} more (the skipped list of the results file has all)")
+            notes.append(f"... and {len(skipped) - MAX_SKIPPED_LINES} more (the results file's skipped list has all)")
     metrics = results.get("metrics", {})
     rows = []
     for key in [k for k in METRICS if k in metrics] + sorted(k for k in metrics if k not in METRICS):

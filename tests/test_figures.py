@@ -74,6 +74,9 @@ def test_lines_are_in_the_legend_and_a_zero_percent_class_shows(results):
     assert any(abs(p - np.array([0x08, 0x51, 0x9C])).sum() < 60 for p in window)  # the class-mean marker
     sizes = [t.get_fontsize() for t in fig.findobj(lambda a: hasattr(a, "get_fontsize") and a.get_text())]
     assert min(sizes) >= 6  # readable when printed one column wide
+    scores = plots.bar_figure("clip_score", results, rows)  # 5..9.5: an axis without 0 draws dots, not bars
+    assert not scores.axes[0].patches and [t.get_text() for t in scores.legends[0].get_texts()][0] == (
+        "class mean, 95 % CI (images resampled)")
 
 
 def test_confusion_cells_are_annotated(results):

@@ -104,26 +104,35 @@ def bar_figure(key: str, results: dict, rows: samples.PerSample, seed: int = 0):
     fig = _new_figure(COLUMN_WIDTH, 1.3 + 0.14 * len(names))
     ax = fig.add_subplot()
     y = np.arange(len(names))[::-1]  # first class on top, as a table reads
+    entry = results["metrics"].get(key) or {}
+    headline = entry.get("value") if isinstance(entry.get("value"), (int, float)) else None
+    chance = (entry.get("chance") or {}).get("value")
+    chance = chance if isinstance(chance, (int, float)) else None
+    shown = [v for v in (headline, chance) if v is not None]
+    finite = np.concatenate([means, lows[np.isfinite(lows)], highs[np.isfinite(highs)], shown])
+    left, right = _limits(spec, float(finite.min()), float(finite.max()))
     err = np.vstack([np.nan_to_num(means - lows), np.nan_to_num(highs - means)])
-    ax.barh(y, means, height=0.7, color="#9ecae1", xerr=err, capsize=1.5,
-            error_kw={"linewidth": 0.7, "ecolor": "#333333"}, label="class mean, 95 % CI (images resampled)")
-    ax.plot(means, y, linestyle="none", marker="|", markersize=5, markeredgewidth=1.4, color="#08519c")
+    what = "class mean, 95 % CI (images resampled)"
+    error_style = {"linewidth": 0.7, "ecolor": "#333333", "capsize": 1.5}
+    if left <= 0 <= right:  # bars from 0; on an axis without 0 a bar's length would mean nothing: dots
+        ax.barh(y, means, height=0.7, color="#9ecae1", xerr=err, error_kw=error_style, label=what)
+        ax.axvline(0.0, color="#888888", linewidth=0.5, zorder=0)  # the zero of the scale, not a result
+    else:
+        ax.errorbar(means, y, xerr=err, fmt="none", elinewidth=0.7, **{k: v for k, v in error_style.items()
+                                                                     if k != "linewidth"})
+    # a marker on every mean: a class at 0 % has no bar to see, but has its marker
+    ax.plot(means, y, linestyle="none", marker="|", markersize=5, markeredgewidth=1.4, color="#08519c",
+            label=None if left <= 0 <= right else what)
     ax.set_yticks(y, [f"{n} (n={per_class[n][3]}, {per_class[n][4]} img)" for n in names], fontsize=FONT - 1)
     ax.tick_params(axis="x", labelsize=FONT - 1)
-    headline = (results["metrics"].get(key) or {}).get("value")
-    if isinstance(headline, (int, float)):
-        ax.axvline(headline, color="black", linestyle="-", linewidth=0.9, label=f"mean over all clips "
-                   f"({headline:.{spec.decimals}f}{spec.unit})")
-    chance = (results["metrics"].get(key) or {}).get("chance") or {}
-    if isinstance(chance.get("value"), (int, float)):
-        ax.axvline(chance["value"], color="tab:red", linestyle="--", linewidth=0.9,
-                   label=f"chance level: {spec.chance or 'chance'} ({chance['value']:.{spec.decimals}f}{spec.unit})")
-    finite = np.concatenate([means, lows[np.isfinite(lows)], highs[np.isfinite(highs)],
-                             [headline] if isinstance(headline, (int, float)) else []])
-    ax.set_xlim(*_limits(spec, float(finite.min()), float(finite.max())))
+    if headline is not None:
+        ax.axvline(headline, color="black", linestyle="-", linewidth=0.9,
+                   label=f"mean over all clips ({headline:.{spec.decimals}f}{spec.unit})")
+    if chance is not None:
+        ax.axvline(chance, color="tab:red", linestyle="--", linewidth=0.9,
+                   label=f"chance level: {spec.chance or 'chance'} ({chance:.{spec.decimals}f}{spec.unit})")
+    ax.set_xlim(left, right)
     ax.set_ylim(-0.7, len(names) - 0.3)
-    if ax.get_xlim()[0] < 0 < ax.get_xlim()[1]:
-        ax.axvline(0.0, color="#888888", linewidth=0.5, zorder=0)  # the zero of the scale, not a result
     ax.set_xlabel(f"{spec.label}{' (%)' if spec.unit.strip() == '%' else ''}", fontsize=FONT)
     _title(fig, f"{spec.label} per class", results)
     fig.legend(loc="outside lower center", fontsize=FONT - 1, frameon=False, ncols=1)

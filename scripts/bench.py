@@ -52,7 +52,7 @@ STAGES = [("weights_hashing", "imagehear/io/download.py", "sha256_file"),
           ("forward_clip_images", "imagehear/models/clip.py", "embed_images"),
           ("forward_clap_text", "imagehear/models/clap.py", "embed_text"),
           ("scores_bootstrap", "imagehear/metrics/compute.py", "*_entry"),
-          ("plots", "imagehear/report/summary.py", "write_plots"),
+          ("plots", "imagehear/report/plots.py", "write_plots"),
           ("evaluate_total", "imagehear/evaluation/suite.py", "evaluate_generated")]
 
 

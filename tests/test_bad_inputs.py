@@ -63,12 +63,16 @@ CASES = {
     ("evaluate", "generated_dir"): [(["{tmp}/nope"], 2, "no such folder"), (["{tmp}"], 1, "no manifest.csv")],
     ("evaluate", "--reference-dir"): [(["{gen}", "--reference-dir", "{tmp}/nope"], 2, "--reference-dir")],
     ("evaluate", "--metrics"): [(["{gen}", "--metrics", v], 2, "--metrics") for v in ("nope", "", ",", "clip_score,bad")]
-    + [(["{gen}", "--metrics", "kl"], 2, "kl needs reference audio")],
+    + [(["{gen}", "--metrics", "kl"], 2, "kl needs reference audio"), (["{gen}", "--metrics", "+kl"], 2, "kl needs"),
+       (["{gen}", "--metrics", "kl,+fad"], 2, "mixes names"), (["{gen}", "--metrics", "all,kl"], 2, "stands alone"),
+       (["{gen}", "--metrics", "+nope"], 2, "unknown metric")],
     ("evaluate", "--out"): [(["{gen}", "--out", v], 2, "--out") for v in ("{tmp}/r.txt", "{tmp}", "{file}/r.json")]
     + [(["{gen}", "--out", "{ro}/sub/r.json"], 2, "read-only")],
     ("evaluate", "--force"): [(["{gen}", "--metrics", "clip_score", "--out", "{held}"], 2, "holds accuracy, which "
                                "this run (clip_score) does not compute; pass --force"),
                               (["{gen}", "--out", "{file}.json"], 2, "not a readable results file; pass --force")],
+    ("evaluate", "--summary"): [(["{gen}", "--summary", v], 2, "--summary")
+                                for v in ("{tmp}/s.txt", "{tmp}", "{file}/s.md")],
     ("evaluate", "--weights-dir"): [(["{gen}", "--weights-dir", v], 2, "--weights-dir") for v in ("{tmp}/nope", "{file}")],
     ("evaluate", "--device"): [(["{gen}", "--device", v], 2, "device") for v in ("tpu", "cuda:x", "gpu", "cuda", "cuda:7")],
     ("evaluate", "--batch-size"): [(["{gen}", "--batch-size", v], 2, "--batch-size") for v in ("0", "-1", "x")],
@@ -100,6 +104,10 @@ CASES = {
     ("compare", "--weights-dir"): [(["{res}", "{res}", "--weights-dir", "{tmp}/nope"], 2, "--weights-dir")],
     ("compare", "--cache-dir"): [(["{res}", "{res}", "--cache-dir", "{file}"], 2, "--cache-dir")],
     ("compare", "--device"): [(["{res}", "{res}", "--device", "tpu"], 2, "--device")],
+    ("table", "results"): [(["{tmp}/nope.json"], 2, "no such file"), (["{file}"], 1, "not valid JSON"),
+                           ([], 2, "results")],
+    ("table", "--latex"): [(["{res}", "--latex", "--out", "{tmp}/t.csv"], 2, "name a .tex file")],
+    ("table", "--out"): [(["{res}", "--out", v], 2, "--out") for v in ("{tmp}/t.txt", "{tmp}", "{file}/t.tex")],
     ("leaderboard", "--results"): [(["--results", "{tmp}/nope"], 2, "--results")],
     ("leaderboard", "--port"): [(["--port", v], 2, "--port") for v in ("0", "65536", "http")],
     ("leaderboard", "--host"): [(["--host", ""], 2, "--host")],

@@ -68,6 +68,20 @@ def test_each_broken_file_is_named(generated, capsys):
         assert any(file in line and kind in line and line.startswith("warning") for line in captured.out.splitlines())
 
 
+def test_partly_generated_folder_is_one_summary_with_the_ways_forward(generated, capsys):
+    folder, rows = generated  # Dog, Cat, Rain x 2: Cat not generated yet, Rain half
+    for row in rows[2:5]:
+        (folder / row.file).unlink()
+    assert main(["check", str(folder)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == (f"ERROR missing: 3 of 6 clips on disk, 3 missing (none of Cat; part of Rain 1 of 2; e.g. "
+                      f"{rows[2].file}); `image-hear check --json` lists every one")
+    assert f"`image-hear evaluate {folder} --skip-invalid` scores the 3 on disk" in out[1]
+    assert f"`image-hear plan --out {folder} --force --classes Dog --per-class 2`" in out[1]
+    assert not any(line.startswith("ERROR") for line in out[2:-1]) and "3 of 6 on disk" in out[-1]
+    assert check_generated(folder).to_dict()["on_disk_per_label"] == {"Dog": [2, 2], "Cat": [0, 2], "Rain": [1, 2]}
+
+
 def test_silent_and_clipped_clips_are_scored_not_refused(generated, capsys):
     """A model that answers some images with silence (or clips) has given a bad answer: the
     set passes the check and every clip is scored, without --skip-invalid."""

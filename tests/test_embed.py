@@ -248,3 +248,28 @@ def test_images_and_prompts_run_under_the_recorded_precision(tmp_path):
     assert seen == [torch.bfloat16, torch.float32]
     with pytest.raises(ValueError, match="precision must be one of"):
         extract_keyed(backbone, {"ef" * 32: "z"}, compute, cache_dir=False, precision="int8")
+
+
+def test_cache_scan_is_announced_and_one_overall_bar_counts_clip_x_backbone(clips, tmp_path, capsys):
+    """7 clips, two 16 kHz backbones and one at 32 kHz; one backbone's cache is warm: the line before any
+    work says 14 of 21 are left, and the overall bar (with an ETA) ends at 14/14."""
+    from imagehear.embed.engine import extract_many
+
+    models = [CountingBackbone(sha=c * 64) for c in "abc"]
+    for i, m in enumerate(models):
+        m.name = f"counting{i}"
+    models[2].sample_rate = 2 * RATE
+    items = as_items(clips)
+    extract(models[0], items, cache_dir=tmp_path / "c", progress=False)  # warm for counting0
+    capsys.readouterr()
+    extract_many(models, items, cache_dir=tmp_path / "c", batch_size=2, progress=True)
+    err = capsys.readouterr().err
+    first = err.lstrip("\r").splitlines()[0]
+    assert first == ("embeddings to compute: 14 of 21 clip x backbone (counting0 0 of 7, counting1 7 of 7, "
+                     "counting2 7 of 7); the other 7 are in the cache")
+    final = [part for part in err.replace("\n", "\r").split("\r") if part.startswith("embeddings (clip x backbone)")]
+    assert final and "14/14" in final[-1] and "<00:00" in final[-1]  # tqdm's elapsed<remaining: the ETA
+    extract_many(models, items, cache_dir=tmp_path / "c", progress=True)  # all warm: one line, no bar
+    err = capsys.readouterr().err
+    assert err.strip() == ("embeddings to compute: 0 of 21 clip x backbone (counting0 0 of 7, counting1 0 of 7, "
+                           "counting2 0 of 7); all in the cache")

@@ -197,6 +197,28 @@ def test_warm_cache_rerun_runs_no_backbone(cli_results, generated, weights_dir, 
     assert second["metrics"]["kl"]["n"] == 5
 
 
+def test_warm_run_announces_its_count_prints_a_plain_table_and_writes_markdown_and_a_paper_table(
+        cli_results, generated, weights_dir, shared_dir, capsys):
+    results, out = cli_results
+    gen, ref, _ = generated
+    summary, tex = out.with_name("summary.md"), out.with_name("table.tex")
+    assert main(["evaluate", str(gen), "--reference-dir", str(ref), "--weights-dir", str(weights_dir),
+                 "--device", "cpu", "--cache-dir", str(out.parent / "cache"), "--model-name", "tones_v2",
+                 "--metrics", "accuracy,kl", "--out", str(out.with_name("plain.json")),
+                 "--summary", str(summary)]) == 0
+    captured = capsys.readouterr()
+    # 6 generated clips and the 5 paired references through PaSST, all cached by the first run
+    assert "embeddings to compute: 0 of 11 clip x backbone (passt 0 of 11); all in the cache" in captured.err
+    lines = captured.out.splitlines()
+    assert lines[0].startswith("tones_v2 · protocol v1 · INCOMPLETE (6 clips)") and "\\" not in captured.out
+    assert lines[1].startswith("RANDOM WEIGHTS") and lines[3].split() == ["metric", "value", "95", "%", "CI", "n"]
+    assert summary.read_text().startswith("**tones\\_v2** · protocol v1") and str(summary) in lines[-1]
+    assert main(["table", str(out), str(out.with_name("plain.json")), "--out", str(tex)]) == 0
+    rows = tex.read_text().split("\\midrule\n")[1].splitlines()
+    assert rows[0].startswith("tones*$^\\dagger$ & 6 & ") and rows[1].startswith("tones\\_v2*$^\\dagger$ & 6 & ")
+    assert f"{results['metrics']['accuracy']['value']:.2f}" in rows[1] and r"{\scriptsize($n$=5)}" in rows[1]
+
+
 def test_accuracy_counts_exactly_the_clips_whose_class_wins(generated, dog_weights_dir, tmp_path):
     """Random weights put no clip in its class, so accuracy is 0 == 0 above. Here PaSST's classifier
     biases make an AudioSet class of Dog win on every clip: exactly the 2 Dog clips of 6 are correct,

@@ -286,6 +286,10 @@ def test_class_metrics_are_left_out_by_default_and_refused_when_named():
         class_metrics(["accuracy"], rows, "accuracy")
     labelled = [protocol.PlanRow("a.wav", "Dog", "", video="a.mp4")]  # a video of an IMAGE HEAR class: fine
     assert class_metrics(["accuracy"], labelled, "accuracy") == ["accuracy"]
+    with pytest.warns(UserWarning, match="accuracy left out"):  # 'all' chose it for the user: left out
+        assert class_metrics(["clip_score", "accuracy"], rows, "all") == ["clip_score"]
+    with pytest.raises(UsageError, match="^accuracy: scores each clip"):  # +accuracy: named, so refused
+        class_metrics(["clip_score", "accuracy", "clap_score"], rows, "+accuracy")
 
 
 # --- the command line, end to end ---------------------------------------------------------------------

@@ -48,6 +48,21 @@ def test_metric_selection_errors_name_the_fix():
         pipeline.select_metrics(["fd_passt"], False)
 
 
+def test_all_and_plus_names_choose_for_the_user_and_refuse_only_what_was_named():
+    assert pipeline.select_metrics("all", has_reference=True) == list(METRICS)
+    # chosen for the user: the reference metrics are left out without reference audio, as defaults are
+    assert pipeline.select_metrics("all", has_reference=False) == [
+        n for n in METRICS if not METRICS[n].needs_reference]
+    assert pipeline.select_metrics("+is_passt,+kl_panns", has_reference=True) == [
+        "clip_score", "accuracy", "clap_score", "kl", "kl_panns", "fad", "fd_passt", "kad", "is_passt"]
+    with pytest.raises(ImageHearError, match="kl_panns needs reference audio"):  # named: refused
+        pipeline.select_metrics("+kl_panns", has_reference=False)
+    with pytest.raises(ImageHearError, match="mixes names and \\+names"):
+        pipeline.select_metrics("kl,+fad", True)
+    with pytest.raises(ImageHearError, match="'all' stands alone"):
+        pipeline.select_metrics("all,kl", True)
+
+
 def _tones(n, seed, seconds=1.0):
     rng = np.random.default_rng(seed)
     t = np.arange(int(seconds * RATE)) / RATE

@@ -13,7 +13,8 @@ from imagehear import protocol
 from imagehear.report.outputs import run_files, write_run
 from imagehear.evaluation.pipeline import Options
 from imagehear.report.plots import class_intervals, write_plots
-from imagehear.report.summary import PER_SAMPLE_COLUMNS, markdown_summary, read_per_sample_csv, write_per_sample_csv
+from imagehear.report.summary import (PER_SAMPLE_COLUMNS, markdown_summary, read_per_sample_csv, text_summary,
+                                      write_per_sample_csv)
 from imagehear.evaluation.suite import evaluate_generated
 
 CLASSES = ["Accordion", "Bongo", "Dog", "Drums", "Rain"]
@@ -115,12 +116,46 @@ def test_summary_complete_and_empty():
     assert " · complete · " in text and "(no metrics computed)" in text
 
 
+def test_terminal_summary_is_plain_and_aligned_markdown_escapes_only_in_markdown():
+    results = {"model": {"name": "modelA_full"}, "protocol": "v1", "complete": True, "environment": {"device": "cpu"},
+               "metrics": {"accuracy": {"value": 49.1234, "ci95": [45.0, 53.25], "n": 3600, "top5": 70.0},
+                           "kl": {"value": 2.5432, "ci95": [2.4, 2.7], "n": 12, "direction": "KL(ref||gen)"},
+                           "is_passt": {"error": "ValueError: needs 10 rows"}}}
+    text = text_summary(results)
+    assert "\\" not in text and "**" not in text and "|" not in text.replace("KL(ref||gen)", "")
+    lines = text.splitlines()
+    assert lines[0] == "modelA_full · protocol v1 · complete · device cpu" and lines[1] == ""
+    table = lines[2:]
+    assert table[0].split() == ["metric", "value", "95", "%", "CI", "n"]
+    value_end = {len(line[:line.index(v) + len(v)]) for line, v in
+                 zip(table[1:4], ["49.12 %", "70.00 %", "2.543"])}
+    assert len(value_end) == 1  # values right-aligned in one column
+    assert table[3].startswith("KL (PaSST), KL(ref||gen) ") and table[3].endswith("2.400 – 2.700    12")
+    assert "error: ValueError: needs 10 rows" in table[4]
+    markdown = markdown_summary(results)
+    assert markdown.startswith("**modelA\\_full** · ") and "| KL (PaSST), KL(ref\\|\\|gen) | 2.543 |" in markdown
+
+
+def test_per_sample_csv_leaves_out_columns_empty_in_every_row(tmp_path):
+    rows = [{"file": "dog/dog_000.wav", "label": "Dog", "image": "", "clip_score": 9.5, "kl": None},
+            {"file": "dog/dog_001.wav", "label": "Dog", "image": "", "clip_score": -1.25}]
+    path = write_per_sample_csv(rows, tmp_path / "per_sample.csv")
+    assert path.read_text().splitlines() == ["file,label,clip_score", "dog/dog_000.wav,Dog,9.5",
+                                             "dog/dog_001.wav,Dog,-1.25"]
+    back = read_per_sample_csv(path)
+    assert back[1]["clip_score"] == -1.25 and back[1]["kl"] is None and back[1]["image"] == ""
+    path.write_text("label,file\nDog,a.wav\n")
+    with pytest.raises(ValueError, match="header must be file, then"):
+        read_per_sample_csv(path)
+
+
 def test_per_sample_csv_round_trips(synthetic, tmp_path):
     _, rows = synthetic
     assert {"clip_score", "clap_score", "passt_top1", "passt_top1_label", "correct", "kl"} <= set(rows[0])
     rows = rows + [{"file": "x.wav", "label": "Dog", "image": "dog1.jpg"}]  # no metrics for this clip
     path = write_per_sample_csv(rows, tmp_path / "sub" / "per_sample.csv")
-    assert path.read_text().splitlines()[0] == ",".join(PER_SAMPLE_COLUMNS)
+    filled = [c for c in PER_SAMPLE_COLUMNS if c == "file" or any(r.get(c) not in (None, "") for r in rows)]
+    assert path.read_text().splitlines()[0] == ",".join(filled) and "kl_panns" not in filled  # no empty columns
     back = read_per_sample_csv(path)
     assert len(back) == len(rows)
     for got, want in zip(back, rows):
@@ -152,9 +187,10 @@ def test_plots_are_real_pngs(synthetic, tmp_path):
 
     results, _ = synthetic
     paths = write_plots(results, tmp_path / "plots")
-    assert [p.name for p in paths] == ["clip_score_per_class.png", "accuracy_per_class.png",
-                                       "clap_score_per_class.png", "kl_per_class.png", "confusion.png"]
-    for p in paths:
+    assert [p.name for p in paths] == [f"{stem}.{suffix}" for stem in (
+        "clip_score_per_class", "accuracy_per_class", "clap_score_per_class", "kl_per_class", "confusion")
+        for suffix in ("pdf", "svg", "png")]
+    for p in (p for p in paths if p.suffix == ".png"):
         width, height = _png_size(p)
         assert width >= 400 and height >= 300 and p.stat().st_size > 10_000
         pixels = matplotlib.image.imread(p)
@@ -165,8 +201,9 @@ def test_plots_skip_absent_metrics(synthetic, tmp_path):
     results, _ = synthetic
     only_cs = {**results, "model": {"name": r"bad $\frac$ name"},
                "metrics": {"clip_score": results["metrics"]["clip_score"]}}
-    assert [p.name for p in write_plots(only_cs, tmp_path)] == ["clip_score_per_class.png"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip_score_per_class.png"]
+    names = [f"clip_score_per_class.{suffix}" for suffix in ("pdf", "svg", "png")]
+    assert [p.name for p in write_plots(only_cs, tmp_path)] == names
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names)
     assert write_plots({"metrics": {}}, tmp_path / "none") == []
 
 
@@ -187,8 +224,8 @@ def test_runs_named_after_their_results_file_never_collide_or_leave_stale_plots(
     assert all(p.is_file() for p in a + b)
     assert run_files(tmp_path / "a.json").per_sample_csv.name == "a.per_sample.csv"
     again = write_run(only_cs, rows, tmp_path / "a.json")  # a re-run of a with fewer metrics
-    assert not (tmp_path / "a.accuracy_per_class.png").exists() and not (tmp_path / "a.confusion.png").exists()
-    assert (tmp_path / "b.clip_score_per_class.png").is_file() and len(again) == 3
+    assert not (tmp_path / "a.accuracy_per_class.png").exists() and not (tmp_path / "a.confusion.pdf").exists()
+    assert (tmp_path / "b.clip_score_per_class.png").is_file() and len(again) == 2 + 3  # json, csv, pdf/svg/png
 
 
 def test_summary_lists_skipped_clips_and_flags_random_weights(synthetic):

@@ -71,13 +71,16 @@ def _add_evaluate(sub, defaults) -> None:
     p.add_argument("generated_dir", type=FOLDER, help="the generated folder: manifest.csv and the clips it lists")
     p.add_argument("--reference-dir", type=FOLDER, help="reference audio, paired by relative path without "
                    "extension (enables KL, FAD, FD, KAD)")
-    p.add_argument("--metrics", type=METRICS, help=f"comma-separated subset of: {', '.join(metric_names)} (default: "
-                   f"{', '.join(default_metrics)}; those needing reference audio only with --reference-dir)")
+    p.add_argument("--metrics", type=METRICS, help=f"comma-separated subset of: {', '.join(metric_names)}; 'all'; "
+                   f"or +NAME,... to add opt-in metrics to the default ({', '.join(default_metrics)}; those needing "
+                   "reference audio only with --reference-dir, unless named)")
     p.add_argument("--out", type=_typed(arguments.results_path, "json"), default=None,
                    help="results file (default GENERATED_DIR/results.json); its per-sample CSV and plots are "
-                   "named after it (NAME.per_sample.csv, NAME.<metric>_per_class.png)")
+                   "named after it (NAME.per_sample.csv, NAME.<metric>_per_class.pdf/.svg/.png)")
     p.add_argument("--force", action="store_true", help="replace a results file that holds a metric this run "
                    "does not compute (without it such a run is refused; the same metrics, or more, just rewrite it)")
+    p.add_argument("--summary", type=_typed(arguments.markdown_path, "md"), default=None, metavar="FILE.md",
+                   help="also write the summary as a Markdown table (the terminal shows it as plain text)")
     p.add_argument("--weights-dir", type=FOLDER, help="folder with upstream weight files (also IMAGEHEAR_WEIGHTS)")
     p.add_argument("--device", type=DEVICE, default="auto", help=f"{arguments.DEVICE_FORMS} (default auto)")
     p.add_argument("--batch-size", type=COUNT, default=None, help="clips per forward pass (default: 1 on CPU, "
@@ -151,6 +154,15 @@ def _add_compare(sub) -> None:
     p.add_argument("--device", type=DEVICE, default="auto", help="as for evaluate")
 
 
+def _add_table(sub) -> None:
+    p = sub.add_parser("table", help="a paper table of one or more runs' headlines: CSV, or LaTeX (booktabs)")
+    p.add_argument("results", type=FILE, nargs="+", help="results.json files, one row each")
+    p.add_argument("--latex", action="store_true", help="a booktabs LaTeX table (default: CSV); the caption "
+                   "names protocol, profile, image set and CI method")
+    p.add_argument("--out", type=_typed(arguments.table_path, "file"), help="write to this .tex or .csv file "
+                   "(its suffix picks the format) instead of the terminal")
+
+
 def _add_publish(sub) -> None:
     p = sub.add_parser("publish", help="stage the Hub release (dataset, Spaces, wheel) and optionally push it")
     p.add_argument("--stage", required=True, type=OUT_DIR, metavar="DIR", help="folder to write the release "
@@ -218,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_evaluate(sub, (DEFAULT_FRAMES, DEFAULT_METRICS, list(REGISTRY), PROFILES))
     _add_compare(sub)
+    _add_table(sub)
 
     p = sub.add_parser("leaderboard", help="run the leaderboard app locally")
     p.add_argument("--results", type=FOLDER, default=None, help="folder of results.json files (default "

@@ -89,7 +89,7 @@ def evaluate(args) -> int:
     from imagehear.evaluation.suite import Options, evaluate_generated
     from imagehear.protocol.profiles import profile
     from imagehear.report.outputs import check_overwrite, write_run
-    from imagehear.report.summary import markdown_summary
+    from imagehear.report.summary import markdown_summary, text_summary
 
     available_device(args.device)  # before any work: --device cuda on a machine without one
     out = Path(args.out) if args.out else Path(args.generated_dir) / "results.json"
@@ -109,8 +109,15 @@ def evaluate(args) -> int:
     for note in results["warnings"]:
         print(f"image-hear evaluate: warning: {note}", file=sys.stderr)
     written = write_run(results, per_sample, out)
-    print(markdown_summary(results))
-    print(f"\nwrote {written[0]}, {written[1]} and {len(written) - 2} plot(s) named {out.stem}.*.png")
+    print(text_summary(results))
+    summary = ""
+    if args.summary:  # Markdown (escaped user strings) belongs in a file, not on the terminal
+        from imagehear.io.atomic import atomic_write
+
+        with atomic_write(args.summary, encoding="utf-8") as fh:
+            fh.write(markdown_summary(results) + "\n")
+        summary = f", {args.summary}"
+    print(f"\nwrote {written[0]}, {written[1]}{summary} and {len(written) - 2} figure file(s) named {out.stem}.*")
     failed = [name for name, entry in results["metrics"].items() if "error" in entry]
     for name in failed:
         print(f"image-hear evaluate: error: {name} failed: {results['metrics'][name]['error']} "
@@ -123,6 +130,8 @@ def compare(args) -> int:
     from imagehear.report import compare as comparing
 
     a, b = comparing.load_results(args.a), comparing.load_results(args.b)
+    if args.metrics is not None and not args.metrics.explicit:  # --metrics all: every metric in both files
+        args.metrics = None
     embeddings = None
     if args.reference_dir:
         from imagehear.evaluation.arguments import available_device
@@ -136,6 +145,29 @@ def compare(args) -> int:
     result = comparing.compare(a, b, metrics=list(args.metrics) if args.metrics else None, seed=args.seed,
                                n_resamples=args.n_resamples, embeddings=embeddings)
     print(json.dumps(result, indent=1) if args.json else comparing.text(result))
+    return 0
+
+
+def table(args) -> int:
+    """Print (or write to --out) the runs' headlines as CSV or, with --latex or a .tex --out, LaTeX."""
+    from imagehear.report import paper_table
+    from imagehear.report.compare import load_results
+
+    latex = args.latex or (args.out is not None and args.out.suffix.lower() == ".tex")
+    if args.latex and args.out is not None and args.out.suffix.lower() != ".tex":
+        raise UsageError(f"--out {args.out}: --latex writes LaTeX; name a .tex file (or drop --latex for CSV)")
+    runs = [(str(path), load_results(path)) for path in args.results]
+    for note in paper_table.mismatches(runs):
+        print(f"image-hear table: warning: {note}", file=sys.stderr)
+    text = paper_table.latex_table(runs) if latex else paper_table.csv_table(runs)
+    if args.out is None:
+        print(text.rstrip("\n"))
+        return 0
+    from imagehear.io.atomic import atomic_write
+
+    with atomic_write(args.out, encoding="utf-8") as fh:
+        fh.write(text.rstrip("\n") + "\n")
+    print(f"wrote {args.out} ({len(runs)} run(s), {'LaTeX' if latex else 'CSV'})")
     return 0
 
 

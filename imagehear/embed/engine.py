@@ -20,6 +20,7 @@ import functools
 import hashlib
 import json
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -188,8 +189,12 @@ def extract_many(backbones, items: list[AudioItem], subsets: dict | None = None,
 
     ``subsets`` maps a backbone name to the item indices it needs (default: all); the result
     maps each name to one output dict per index of its subset, in order. Backbones sharing a
-    sample rate (Wav2CLIP, VGGish, PANNs at 16 kHz) read the same decoded batch.
+    sample rate (Wav2CLIP, VGGish, PANNs at 16 kHz) read the same decoded batch. With
+    ``progress``, the cache scan is announced first (how many clip x backbone embeddings are
+    left to compute), then one overall bar with an ETA counts them, above each group's own bar.
     """
+    from tqdm.auto import tqdm
+
     from imagehear.embed.distributed import Shard
 
     check_precision(precision)
@@ -199,23 +204,116 @@ def extract_many(backbones, items: list[AudioItem], subsets: dict | None = None,
     by_rate: dict[int, list] = {}
     for backbone in backbones:
         by_rate.setdefault(backbone.sample_rate, []).append(backbone)
-    out = {}
-    for rate, group in by_rate.items():
-        out.update(_extract_rate(group, rate, items, subsets, cache_dir, batch_size, precision, num_workers,
-                                 progress, shard))
-    return out
-
-
-def _extract_rate(group, rate, items, subsets, cache_dir, batch_size, precision, num_workers, progress, shard):
-    import torch
-    from torch.utils.data import DataLoader
-    from tqdm.auto import tqdm
-
-    caches = {b.name: None if cache_dir is False else EmbeddingCache(cache_dir or default_cache_dir(),
-                                                                     cache_key(b, precision)) for b in group}
     if cache_dir is False and shard.world > 1:
         raise ValueError("sharded extraction exchanges results through the cache: do not disable it")
     hashes = [item.content_hash() for item in items]  # memoised per item: each file is read once
+    plans = [_scan(group, rate, items, hashes, subsets, cache_dir, precision) for rate, group in by_rate.items()]
+    # Every process scans before any writes (the previous call ended on a barrier after its writes),
+    # so all see the same cache state, plan the same batches, and take disjoint shares of them.
+    shard.barrier()
+    for plan in plans:
+        plan.batch(batch_size, shard)
+    if progress:
+        tqdm.write(announcement(plans), file=sys.stderr)
+    work = sum(plan.work for plan in plans)
+    with tqdm(total=work, desc="embeddings (clip x backbone)", unit="emb", disable=not progress or not work,
+              position=0) as overall:
+        for plan in plans:
+            plan.compute(num_workers, precision, progress, overall)
+    out = {}
+    for plan in plans:
+        out.update(plan.gathered(shard, subsets, hashes))
+    return out
+
+
+def announcement(plans) -> str:
+    """The line printed before any work: what the cache scan found, per backbone.
+
+    >>> class P: needed, total = {"passt": 7, "vggish": 0}, {"passt": 12, "vggish": 12}
+    >>> announcement([P()])
+    'embeddings to compute: 7 of 24 clip x backbone (passt 7 of 12, vggish 0 of 12); the other 17 are in the cache'
+    """
+    needed = {n: v for plan in plans for n, v in plan.needed.items()}
+    total = {n: v for plan in plans for n, v in plan.total.items()}
+    left, whole = sum(needed.values()), sum(total.values())
+    detail = ", ".join(f"{n} {needed[n]} of {total[n]}" for n in total)
+    rest = "all in the cache" if not left else f"the other {whole - left} are in the cache" if left < whole else \
+        "none in the cache yet"
+    return f"embeddings to compute: {left} of {whole} clip x backbone ({detail}); {rest}"
+
+
+class _RatePlan:
+    """The backbones of one sample rate: what the cache holds, what is left, and the batches."""
+
+    def __init__(self, group, rate, caches, results, missing, todo_hashes, todo):
+        self.group, self.rate, self.caches, self.results = group, rate, caches, results
+        self.missing, self.todo_hashes, self.todo = missing, todo_hashes, todo
+        self.needed = {b.name: len(missing[b.name]) for b in group}
+        self.total = {b.name: len(missing[b.name]) + len(results[b.name]) for b in group}
+        self.batches, self.work = [], 0
+
+    def batch(self, batch_size, shard) -> None:
+        """This process's share of length-sorted batches, and its clip x backbone count."""
+        if not self.todo:
+            return
+        device = str(getattr(self.group[0], "device", "cpu"))
+        self.batches = length_batches([item.length_at(self.rate) for item in self.todo],
+                                      batch_size or default_batch_size(device))[shard.rank::shard.world]
+        self.work = sum(self.todo_hashes[i] in self.missing[b.name] for batch in self.batches for i in batch
+                        for b in self.group)
+
+    def compute(self, num_workers, precision, progress, overall) -> None:
+        if not self.batches:
+            return
+        import torch
+        from torch.utils.data import DataLoader
+        from tqdm.auto import tqdm
+
+        device = str(getattr(self.group[0], "device", "cpu"))
+        if num_workers is None:  # decoding in parallel pays on a GPU box; on CPU it steals compute cores
+            num_workers = min(4, os.cpu_count() or 1) if device.startswith("cuda") else 0
+        loader = DataLoader(_ClipDataset(self.todo, self.rate), num_workers=num_workers,
+                            batch_sampler=self.batches, collate_fn=_stack)
+        order = iter(self.batches)
+        names = "+".join(b.name for b in self.group)
+        with tqdm(total=sum(map(len, self.batches)), desc=names, unit="clip", disable=not progress, leave=False,
+                  position=1) as bar, torch.inference_mode():
+            for batch in loader:
+                indices = next(order)
+                for b in self.group:
+                    rows = [r for r, i in enumerate(indices) if self.todo_hashes[i] in self.missing[b.name]]
+                    if not rows:
+                        continue
+                    with autocast(device, precision):
+                        outputs = b(batch[rows].to(device) if len(rows) < len(indices) else batch.to(device))
+                    outputs = {k: v.float().cpu().numpy() for k, v in outputs.items()}
+                    for row, r in enumerate(rows):
+                        h = self.todo_hashes[indices[r]]
+                        one = {k: v[row] for k, v in outputs.items()}
+                        self.results[b.name][h] = one
+                        if self.caches[b.name] is not None:
+                            self.caches[b.name].put(h, one)  # written per batch: a killed run resumes here
+                    overall.update(len(rows))
+                bar.update(len(indices))
+
+    def gathered(self, shard, subsets, hashes) -> dict:
+        """Each backbone's outputs in its subset's order (other processes' shares from the cache)."""
+        if shard.world > 1:
+            shard.barrier()
+            for b in self.group:
+                for h in self.missing[b.name] - set(self.results[b.name]):
+                    self.results[b.name][h] = self.caches[b.name].get(h)
+                    if self.results[b.name][h] is None:
+                        from imagehear.errors import ImageHearError
+                        raise ImageHearError(f"{self.caches[b.name].folder}: another process's embedding is missing; "
+                                             "with several machines, --cache-dir must be a folder they all share")
+        return {b.name: [self.results[b.name][hashes[i]] for i in subsets[b.name]] for b in self.group}
+
+
+def _scan(group, rate, items, hashes, subsets, cache_dir, precision) -> _RatePlan:
+    """Read what the cache already holds for the backbones of one sample rate."""
+    caches = {b.name: None if cache_dir is False else EmbeddingCache(cache_dir or default_cache_dir(),
+                                                                     cache_key(b, precision)) for b in group}
     results = {b.name: {} for b in group}
     for b in group:
         if caches[b.name] is not None:
@@ -223,53 +321,12 @@ def _extract_rate(group, rate, items, subsets, cache_dir, batch_size, precision,
                 hit = caches[b.name].get(h)
                 if hit is not None:
                     results[b.name][h] = hit
-    # Every process scans before any writes (the previous call ended on a barrier after its writes),
-    # so all see the same cache state, plan the same batches, and take disjoint shares of them.
-    shard.barrier()
     missing = {b.name: {hashes[i] for i in subsets[b.name]} - set(results[b.name]) for b in group}
     todo_hashes = [h for h in dict.fromkeys(hashes) if any(h in m for m in missing.values())]
     first_item = {}  # content hash -> the first item with it (one pass: hashes.index in a loop is quadratic)
     for item, h in zip(items, hashes):
         first_item.setdefault(h, item)
-    todo = [first_item[h] for h in todo_hashes]
-    if todo:
-        device = str(getattr(group[0], "device", "cpu"))
-        batches = length_batches([item.length_at(rate) for item in todo],
-                                 batch_size or default_batch_size(device))[shard.rank::shard.world]
-        if num_workers is None:  # decoding in parallel pays on a GPU box; on CPU it steals compute cores
-            num_workers = min(4, os.cpu_count() or 1) if device.startswith("cuda") else 0
-        loader = DataLoader(_ClipDataset(todo, rate), num_workers=num_workers, batch_sampler=batches,
-                            collate_fn=_stack)
-        order = iter(batches)
-        names = "+".join(b.name for b in group)
-        with tqdm(total=sum(map(len, batches)), desc=names, unit="clip", disable=not progress, leave=False) as bar, \
-                torch.inference_mode():
-            for batch in loader:
-                indices = next(order)
-                for b in group:
-                    rows = [r for r, i in enumerate(indices) if todo_hashes[i] in missing[b.name]]
-                    if not rows:
-                        continue
-                    with autocast(device, precision):
-                        outputs = b(batch[rows].to(device) if len(rows) < len(indices) else batch.to(device))
-                    outputs = {k: v.float().cpu().numpy() for k, v in outputs.items()}
-                    for row, r in enumerate(rows):
-                        h = todo_hashes[indices[r]]
-                        one = {k: v[row] for k, v in outputs.items()}
-                        results[b.name][h] = one
-                        if caches[b.name] is not None:
-                            caches[b.name].put(h, one)  # written per batch: a killed run resumes here
-                bar.update(len(indices))
-    if shard.world > 1:
-        shard.barrier()
-        for b in group:
-            for h in missing[b.name] - set(results[b.name]):
-                results[b.name][h] = caches[b.name].get(h)
-                if results[b.name][h] is None:
-                    from imagehear.errors import ImageHearError
-                    raise ImageHearError(f"{caches[b.name].folder}: another process's embedding is missing; with "
-                                         "several machines, --cache-dir must be a folder they all share")
-    return {b.name: [results[b.name][hashes[i]] for i in subsets[b.name]] for b in group}
+    return _RatePlan(group, rate, caches, results, missing, todo_hashes, [first_item[h] for h in todo_hashes])
 
 
 def extract_keyed(backbone, inputs: dict[str, object], compute, cache_dir=None, precision: str = "fp32",

@@ -55,18 +55,57 @@ def positive_seconds(value) -> float:
     return number
 
 
-def metric_list(value) -> tuple[str, ...]:
-    """Comma-separated registry names (or a sequence of them), each known, none twice."""
-    from imagehear.metrics import METRICS
+class MetricSelection(tuple):
+    """The metric names of a ``--metrics`` value, in order, and which of them the user named:
+    ``all`` and the defaults a ``+name`` list adds to are chosen *for* the user, so a metric among
+    them whose inputs are absent is left out as a default one would be, while a named one is refused."""
 
+    explicit: frozenset = frozenset()
+
+    def __new__(cls, names, explicit=()):
+        out = super().__new__(cls, names)
+        out.explicit = frozenset(explicit)
+        return out
+
+
+def metric_list(value) -> MetricSelection:
+    """Comma-separated registry names (or a sequence of them), each known, none twice; ``all`` for
+    every metric of the registry, ``+name,+other`` for the default set plus opt-in metrics.
+
+    >>> metric_list("+is_passt")[-1], sorted(metric_list("+is_passt").explicit), len(metric_list("all"))
+    ('is_passt', ['is_passt'], 11)
+    >>> metric_list("kl,+fad")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    imagehear.errors.UsageError: mixes names and +names ('kl,+fad'): give either the metrics to compute ...
+    """
+    from imagehear.metrics import DEFAULT_METRICS, METRICS
+
+    if isinstance(value, MetricSelection):
+        return value
     names = [n.strip() for n in value.split(",")] if isinstance(value, str) else [str(n).strip() for n in value]
     names = [n for n in names if n]
     if not names:
-        raise UsageError(f"names no metric; choose from {', '.join(METRICS)}")
-    unknown = [n for n in names if n not in METRICS]
+        raise UsageError(f"names no metric; choose from all, {', '.join(METRICS)}, or +name to add to the defaults")
+    if names == ["all"]:
+        return MetricSelection(METRICS)
+    added = [n[1:].strip() for n in names if n.startswith("+")]
+    if added and len(added) != len(names):
+        raise UsageError(f"mixes names and +names ({','.join(names)!r}): give either the metrics to compute "
+                         "(kl,fad) or additions to the defaults (+kl_panns,+is_passt)")
+    chosen = added or names
+    unknown = [n for n in chosen if n not in METRICS]
     if unknown:
-        raise UsageError(f"unknown metric(s) {', '.join(map(repr, unknown))}; choose from {', '.join(METRICS)}")
-    return tuple(dict.fromkeys(names))
+        hint = "; 'all' stands alone" if "all" in unknown else ""
+        raise UsageError(f"unknown metric(s) {', '.join(map(repr, unknown))}; choose from {', '.join(METRICS)}{hint}")
+    if added:  # the defaults, then the additions, each once, in registry order
+        picked = set(DEFAULT_METRICS) | set(added)
+        return MetricSelection([n for n in METRICS if n in picked], explicit=added)
+    return MetricSelection(dict.fromkeys(names), explicit=names)
+
+
+def named_metrics(requested) -> frozenset:
+    """The metrics the user named in ``requested`` (None: none; ``all``: none; ``+x``: x)."""
+    return frozenset() if requested is None else metric_list(requested).explicit
 
 
 def class_list(value) -> tuple[str, ...]:
@@ -166,6 +205,27 @@ def results_path(value) -> Path:
         raise UsageError(f"{value}: is a folder; name a .json file")
     writable_dir(path.parent)
     return path
+
+
+def output_file(value, suffixes: tuple[str, ...], example: str) -> Path:
+    """A file to write: one of ``suffixes``, not a folder, its folder creatable."""
+    path = Path(value).expanduser()
+    if path.suffix.lower() not in suffixes:
+        raise UsageError(f"{value}: must end in {' or '.join(suffixes)} (e.g. {example})")
+    if path.is_dir():
+        raise UsageError(f"{value}: is a folder; name a {suffixes[0]} file")
+    writable_dir(path.parent)
+    return path
+
+
+def markdown_path(value) -> Path:
+    """A Markdown file to write (``evaluate --summary``)."""
+    return output_file(value, (".md",), "runs/my_model/summary.md")
+
+
+def table_path(value) -> Path:
+    """Where ``image-hear table`` writes: a .tex (LaTeX) or .csv file."""
+    return output_file(value, (".tex", ".csv"), "paper/table.tex")
 
 
 def image_source(value) -> str:

@@ -22,6 +22,7 @@ True
 """
 from __future__ import annotations
 
+import shlex
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -65,6 +66,7 @@ class CheckReport:
     problems: list[Problem] = field(default_factory=list)
     sample_rates: dict[int, int] = field(default_factory=dict)
     coverage: dict = field(default_factory=dict)
+    on_disk: dict[str, list[int]] = field(default_factory=dict)  # label -> [clips on disk, clips listed]
 
     @property
     def ok(self) -> bool:
@@ -81,7 +83,8 @@ class CheckReport:
         return {"folder": self.folder, "ok": self.ok, "n_listed": self.n_listed,
                 "n_errors": sum(p.is_error for p in self.problems),
                 "problems": [asdict(p) | {"severity": "error" if p.is_error else "warning"} for p in self.problems],
-                "sample_rates": {str(k): v for k, v in self.sample_rates.items()}, "coverage": self.coverage}
+                "sample_rates": {str(k): v for k, v in self.sample_rates.items()}, "coverage": self.coverage,
+                "on_disk_per_label": self.on_disk}
 
     def text(self, max_per_kind: int = MAX_LINES_PER_KIND) -> str:
         """One line per problem (at most ``max_per_kind`` of each kind, then a count), and a summary."""
@@ -91,8 +94,10 @@ class CheckReport:
             lines.append(f"ERROR missing: none of the {self.n_listed} clips listed in manifest.csv is on disk yet; "
                          f"write them into {self.folder} under the manifest's file paths (e.g. "
                          f"{next(p.file for p in self.problems if p.kind == 'missing')})")
+        elif missing:  # a partly generated folder: one summary and the ways forward, not a line per clip
+            lines += self.missing_summary(missing)
         for p in self.problems:
-            if p.kind == "missing" and missing == self.n_listed:
+            if p.kind == "missing":
                 continue
             shown[p.kind] = shown.get(p.kind, 0) + 1
             if shown[p.kind] <= max_per_kind:
@@ -113,6 +118,30 @@ class CheckReport:
                      f"{rates}; {errors} error(s), {len(self.problems) - errors} warning(s): "
                      f"{'OK' if self.ok else 'NOT OK'}")
         return "\n".join(lines)
+
+    def missing_summary(self, missing: int) -> list[str]:
+        """Two lines for a partly generated folder: what is on disk, per class, and the ways forward
+        (generate the rest, ``--skip-invalid``, or a subset plan of the classes that are complete)."""
+        def named(labels, limit=6):
+            return ", ".join(labels[:limit]) + (f" (+{len(labels) - limit} more)" if len(labels) > limit else "")
+
+        none = [label for label, (have, _) in self.on_disk.items() if have == 0]
+        part = [f"{label} {have} of {listed}" for label, (have, listed) in self.on_disk.items() if 0 < have < listed]
+        full = [label for label, (have, listed) in self.on_disk.items() if have == listed]
+        where = "; ".join(filter(None, [none and f"none of {named(none)}", part and f"part of {named(part)}"]))
+        example = next(p.file for p in self.problems if p.kind == "missing")
+        lines = [f"ERROR missing: {self.n_listed - missing} of {self.n_listed} clips on disk, {missing} missing "
+                 f"({where}; e.g. {example}); `image-hear check --json` lists every one"]
+        folder = shlex.quote(self.folder)
+        ways = [f"`image-hear evaluate {folder} --skip-invalid` scores the {self.n_listed - missing} on disk "
+                "(an incomplete run, never ranked)"]
+        if full and all(label in protocol.CLASSES for label in full):
+            per_class = {self.on_disk[label][1] for label in full}
+            count = f" --per-class {per_class.pop()}" if len(per_class) == 1 else ""
+            ways.append(f"a subset plan of the {len(full)} complete class(es): `image-hear plan --out {folder} "
+                        f"--force --classes {','.join(full)}{count}` (rewrites manifest.csv)")
+        lines.append("  ways forward: generate the missing clips, or " + ", or ".join(ways))
+        return lines
 
 
 def inspect_clip(path: Path, name: str, min_seconds: float,
@@ -153,6 +182,9 @@ def check_generated(folder, min_seconds: float = 1.0, progress: bool = True) -> 
         if row.conditioning != "image":  # its video opens and decodes, its frames folder holds images
             report.problems.extend(Problem(row.file, kind, message) for kind, message in inspect_row(folder, row))
         path = folder / row.file
+        counts = report.on_disk.setdefault(row.label, [0, 0])
+        counts[1] += 1
+        counts[0] += path.is_file()
         if not path.is_file():
             report.problems.append(Problem(row.file, "missing", "listed in manifest.csv but not on disk"))
             continue

@@ -261,13 +261,21 @@ def prepared(clips: Clips, profile: Profile) -> Clips:
 
 
 def select_metrics(requested, has_reference: bool) -> list[str]:
-    """Metric names from a comma-separated string or list; default: the registry's default set."""
+    """Metric names from a comma-separated string or list; default: the registry's default set.
+    ``all`` and ``+name`` (:func:`imagehear.evaluation.arguments.metric_list`) leave out, as the
+    default set does, the metrics they chose for the user that need absent reference audio.
+
+    >>> select_metrics("+is_passt", has_reference=False)
+    ['clip_score', 'accuracy', 'clap_score', 'is_passt']
+    """
     if requested is None:
         return [m for m in registry.DEFAULT_METRICS if has_reference or not registry.METRICS[m].needs_reference]
     from imagehear.errors import UsageError
     from imagehear.evaluation.arguments import metric_list, named
 
-    names = list(named("metrics", metric_list, requested))
+    selection = named("metrics", metric_list, requested)
+    names = [m for m in selection if has_reference or m in selection.explicit
+             or not registry.METRICS[m].needs_reference]
     needs = [m for m in names if registry.METRICS[m].needs_reference]
     if not has_reference and needs:
         raise UsageError(f"{', '.join(needs)} need{'s' if len(needs) == 1 else ''} reference audio; pass "

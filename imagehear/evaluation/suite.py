@@ -23,7 +23,7 @@ from pathlib import Path
 from imagehear import metrics as registry
 from imagehear import protocol
 from imagehear.errors import ImageHearError, ManifestError, UsageError
-from imagehear.evaluation import pipeline
+from imagehear.evaluation import arguments, pipeline
 from imagehear.evaluation.pipeline import Options
 from imagehear.io.audio import AUDIO_SUFFIXES
 from imagehear.io.clips import Clips, as_items
@@ -45,13 +45,15 @@ def class_metrics(names, rows, requested) -> list[str]:
     when some row has another label: video sets such as VGGSound label clips with their own
     classes (or not at all), which PaSST's AudioSet mapping and the CLAP prompts do not cover."""
     needs = [n for n in names if registry.METRICS[n].needs_labels]
+    named = arguments.named_metrics(requested)  # all / +name: the others were chosen for the user
     other = [r for r in rows if r.label not in protocol.CLASSES]
     if not needs or not other:
         return names
     why = (f"{len(other)} manifest row(s) have no IMAGE HEAR class as label (e.g. {other[0].file}: "
            f"{other[0].label!r}), and a video set's own labels (VGGSound's) have no AudioSet mapping or CLAP "
            "prompt here")
-    if requested is not None:
+    if named & set(needs):
+        needs = [n for n in needs if n in named]
         raise UsageError(f"{', '.join(needs)}: scores each clip against its IMAGE HEAR class, but {why}; "
                             "leave it out of --metrics (e.g. --metrics clip_score,kl,fad)")
     warnings.warn(f"{', '.join(needs)} left out: {why}", LabelWarning, stacklevel=2)

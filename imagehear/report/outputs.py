@@ -1,7 +1,7 @@
 """The files of one evaluate run, all named after its results file.
 
 ``--out DIR/a.json`` writes ``DIR/a.json``, ``DIR/a.per_sample.csv`` and
-``DIR/a.<metric>_per_class.png`` / ``DIR/a.confusion.png``; a second run with
+``DIR/a.<metric>_per_class.{pdf,svg,png}`` / ``DIR/a.confusion.{pdf,svg,png}``; a second run with
 ``--out DIR/b.json`` touches none of them. Re-running ``a`` removes the plots of ``a`` that
 this run did not draw (a metric left out), so nothing stale stays beside it.
 
@@ -28,7 +28,10 @@ class RunFiles:
 
     def plot_names(self) -> list[str]:
         """Every plot name this run may own (so stale ones can be removed, and only those)."""
-        return [f"{self.plot_prefix}{key}_per_class.png" for key in METRICS] + [f"{self.plot_prefix}confusion.png"]
+        from imagehear.report.plots import FORMATS
+
+        stems = [f"{self.plot_prefix}{key}_per_class" for key in METRICS] + [f"{self.plot_prefix}confusion"]
+        return [f"{stem}.{suffix}" for stem in stems for suffix in FORMATS]
 
 
 def run_files(results_path) -> RunFiles:

@@ -187,3 +187,19 @@ def truncating_server():
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """`make test` runs two pytest-xdist workers (`-n 2 --dist loadgroup`): every test is its own
+    work unit except tests/release, which all go to one worker, because they share one staged
+    release (one `python -m build` of this checkout) and its venvs. A scheduler rather than
+    `xdist_group` marks: with pytest 9.2 xdist 3.8 no longer sees those (pytest-xdist#1386)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class ReleaseOnOneWorker(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "release" if nodeid.startswith("tests/release/") else nodeid
+
+    return ReleaseOnOneWorker(config, log)

@@ -68,10 +68,3 @@ def venv_tools():
     """(make_venv, run) for the tests (importlib import mode: test files cannot import this file)."""
     return make_venv, run
 
-
-def pytest_collection_modifyitems(items):
-    """Under pytest-xdist (`make test` runs `-n 2 --dist loadgroup`), the release tests share one
-    worker: they share the staged release and its venvs, while the other worker runs the rest."""
-    for item in items:
-        if item.get_closest_marker("release"):
-            item.add_marker(pytest.mark.xdist_group("release"))

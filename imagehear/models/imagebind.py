@@ -8,6 +8,8 @@ with its own functions: three 2 s clips placed by pytorchvideo's ``ConstantClips
 each a 128-bin Kaldi fbank of 204 frames (``waveform2melspec``: mean removed in place, as upstream
 does on views of one waveform), normalised with mean -4.268 / std 9.138; the model's audio output
 is the mean over the three clips of the L2-normalised embedding x its fixed logit scale (20).
+A clip under 2 s is taken whole three times and its fbank zero-padded to 204 frames, as upstream
+does (which then logs a "Large gap" warning).
 av-benchmark's ``ImageBindAudioDataset`` is the same code.
 
 Image (the conditioning image): ``load_and_transform_vision_data``'s transform (RGB; resize the
@@ -115,8 +117,8 @@ class ImageBind:
     def __call__(self, batch) -> dict:
         import torch
 
-        batch = check_batch(batch, "imagebind", SAMPLE_RATE, min_samples=AUDIO["clip_duration"] * SAMPLE_RATE,
-                            need=" (one ImageBind audio clip, 2 s)")
+        batch = check_batch(batch, "imagebind", SAMPLE_RATE, min_samples=400,
+                            need=" (one 25 ms fbank window)")
         inputs = torch.stack([self.melspecs(clip) for clip in batch.cpu()]).to(self.device)
         with torch.inference_mode():
             return {"embedding": self.model({"audio": inputs})["audio"].float().cpu()}

@@ -89,7 +89,7 @@ def ib_score(inputs: MetricInputs):
         raise UsageError("ib_score: video and frames-folder rows are not supported yet (av-benchmark embeds "
                          "frame pairs at 0.5 fps with three crops); condition those rows on an image")
     entry, columns = _image_score(inputs, "imagebind.embedding", "imagebind.image", "ib_score", "IB-score")
-    entry = {**_rescaled(entry, 0.01), "scale": "raw mean cosine (av-benchmark's IB-score), not x 100"}
+    entry = _rescaled(entry, 0.01)  # the label and the protocol text state the scale
     return entry, {"ib_score": [v / 100.0 for v in columns["ib_score"]]}
 
 

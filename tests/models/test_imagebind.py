@@ -116,3 +116,16 @@ def test_a_missing_package_is_one_line_naming_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "imagebind", None)  # as if not installed
     with pytest.raises(MissingDependencyError, match=r"pip install 'image-hear\[imagebind\]'"):
         load_backbone("imagebind")
+
+
+def test_video_rows_are_refused_in_one_line():
+    from imagehear.errors import UsageError
+    from imagehear.metrics import METRICS
+    from imagehear.metrics.entries import MetricInputs
+
+    rng = np.random.default_rng(0)  # one image row, one video row of 3 frames: av-benchmark's pairs x crops are not built
+    inputs = MetricInputs(generated={"imagebind.embedding": list(rng.standard_normal((2, 1024))),
+                                     "imagebind.image": [rng.standard_normal(1024), rng.standard_normal((3, 1024))]},
+                          labels=["Dog", "Dog"])
+    with pytest.raises(UsageError, match="ib_score: video and frames-folder rows are not supported yet.*image"):
+        METRICS["ib_score"].compute(inputs)

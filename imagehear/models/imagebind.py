@@ -26,6 +26,8 @@ again, so nothing else sees them.
 """
 from __future__ import annotations
 
+import contextlib
+
 from imagehear.errors import MissingDependencyError, WeightsError
 from imagehear.models import MODELS
 from imagehear.models.backbone import check_batch
@@ -58,34 +60,30 @@ def upstream():
     return imagebind_model, data
 
 
-class _dropped_names:
+@contextlib.contextmanager
+def _dropped_names():
     """Provide ``pkg_resources`` and ``torchvision.transforms.functional_tensor`` while imagebind and
     pytorchvideo import them, only if missing; removed afterwards (see the module docstring)."""
+    import importlib.util
+    import sys
+    import types
 
-    def __enter__(self):
-        import importlib.util
-        import sys
-        import types
+    added = []
+    if importlib.util.find_spec("pkg_resources") is None:
+        shim = types.ModuleType("pkg_resources")
+        shim.resource_filename = _resource_filename  # imagebind.data's only use: the text BPE file
+        sys.modules["pkg_resources"] = shim
+        added.append("pkg_resources")
+    if importlib.util.find_spec("torchvision.transforms.functional_tensor") is None:
+        from torchvision.transforms import _functional_tensor
 
-        self.added = []
-        if importlib.util.find_spec("pkg_resources") is None:
-            shim = types.ModuleType("pkg_resources")
-            shim.resource_filename = _resource_filename  # imagebind.data's only use: the text BPE file
-            sys.modules["pkg_resources"] = shim
-            self.added.append("pkg_resources")
-        if importlib.util.find_spec("torchvision.transforms.functional_tensor") is None:
-            from torchvision.transforms import _functional_tensor
-
-            sys.modules["torchvision.transforms.functional_tensor"] = _functional_tensor
-            self.added.append("torchvision.transforms.functional_tensor")
-        return self
-
-    def __exit__(self, *exc):
-        import sys
-
-        for name in self.added:
+        sys.modules["torchvision.transforms.functional_tensor"] = _functional_tensor
+        added.append("torchvision.transforms.functional_tensor")
+    try:
+        yield
+    finally:
+        for name in added:
             sys.modules.pop(name, None)
-        return False
 
 
 def _resource_filename(package: str, name: str) -> str:

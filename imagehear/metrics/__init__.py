@@ -159,6 +159,10 @@ _PE_AV = """@article{vyas2025peav,
   author={Vyas, Apoorv and Chang, Heng-Jui and Yang, Cheng-Fu and Huang, Po-Yao and Gao, Luya and Richter, Julius
           and Chen, Sanyuan and Le, Matt and Doll{\\'a}r, Piotr and Feichtenhofer, Christoph and Lee, Ann
           and Hsu, Wei-Ning}, journal={arXiv:2512.19687}, year={2025}}"""
+_IMAGEBIND = """@inproceedings{girdhar2023imagebind,
+  title={ImageBind: One Embedding Space To Bind Them All}, author={Girdhar, Rohit and El-Nouby, Alaaeldin and
+         Liu, Zhuang and Singh, Mannat and Alwala, Kalyan Vasudev and Joulin, Armand and Misra, Ishan},
+  booktitle={CVPR}, year={2023}}"""
 
 _SPECS = (
     MetricSpec("clip_score", "CLIP score (CS)", "CS", "", 2, True, _COSINE, ("wav2clip.embedding", "clip.image"),
@@ -180,6 +184,18 @@ _SPECS = (
                           citation=_PE_AV, urls=("https://huggingface.co/facebook/pe-av-large",
                                                  "https://arxiv.org/abs/2512.19687")),
                value_column="pe_av_score", chance="same clips, mismatched images"),
+    MetricSpec("ib_score", "IB-score (raw cosine, not x 100)", "IB", "", 3, True, (-1.0, 1.0),
+               ("imagebind.embedding", "imagebind.image"), "image", "mean", ("ib_score",),
+               "mean raw cosine (not x 100: av-benchmark's IB-score scale) of ImageBind imagebind_huge audio "
+               "(three 2 s clips of the 16 kHz clip, 128-bin fbank, mean -4.268 / std 9.138, clip embeddings "
+               "averaged by the model) and vision embeddings of the conditioning image (short side 224 bicubic, "
+               "centre crop 224, CLIP mean/std; the model repeats it into a 2-frame clip); image rows only; "
+               "weights CC-BY-NC-SA 4.0",
+               ModuleSpec("ib_score", "IMAGE HEAR IB-score (ImageBind audio-image cosine, raw)",
+                          keys=("ci95", "n", "per_class"), samples=(("per_sample", "ib_score"),),
+                          citation=_IMAGEBIND, urls=("https://github.com/hkchengrex/av-benchmark",
+                                                     "https://github.com/facebookresearch/ImageBind")),
+               value_column="ib_score", chance="same clips, mismatched images"),
     MetricSpec("accuracy", "PaSST accuracy (top-1)", "accuracy", " %", 2, True, _PERCENT, ("passt.logits",),
                "label", "mean", ("passt_top1", "passt_top1_label", "correct"),
                "PaSST passt_s_swa_p16_128_ap476 top-1 over the 527 AudioSet logits minus the 33 excluded classes; "

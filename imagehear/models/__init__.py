@@ -7,7 +7,7 @@ docs/architecture.md has the recipe. Importing this module imports nothing heavy
 
 >>> from imagehear.models import MODELS, output_spec
 >>> list(MODELS)
-['passt', 'panns', 'wav2clip', 'vggish', 'clip', 'clap', 'pe_av', 'aesthetics']
+['passt', 'panns', 'wav2clip', 'vggish', 'clip', 'clap', 'pe_av', 'aesthetics', 'imagebind']
 >>> MODELS["passt"].sample_rate, MODELS["passt"].output_names
 (32000, ('logits', 'embedding'))
 >>> output_spec("clip.image").shape
@@ -123,6 +123,17 @@ _SPECS = (
         paper="Tjandra et al., Meta Audiobox Aesthetics: Unified Automatic Quality Assessment for Speech, Music, "
               "and Sound, arXiv:2502.05139, 2025",
         loader="imagehear.models.aesthetics", random_weights="imagehear.testing.aesthetics"),
+    ModelSpec(
+        name="imagebind", checkpoint="imagebind_huge", kind="file", file_name="imagebind_huge.pth",
+        # the URL imagebind_huge(pretrained=True) downloads; a bare state dict (4.8 GB); no published checksum
+        source="https://dl.fbaipublicfiles.com/imagebind/imagebind_huge.pth", sha256=None, sample_rate=16000,
+        outputs=(Output("embedding", (1024,), description="ImageBindModel audio output: mean over three 2 s clips "
+                                                          "of 20 x the L2-normed embedding"),
+                 Output("image", (1024,), input="image", description="ImageBindModel vision output, L2-normed")),
+        # the weights are CC-BY-NC-SA 4.0 (non-commercial); the code (imagebind-unofficial) likewise
+        code_version=1, packages=("imagebind-unofficial", "pytorchvideo"), license="CC-BY-NC-SA-4.0",
+        paper="Girdhar et al., ImageBind: One Embedding Space To Bind Them All, CVPR 2023",
+        loader="imagehear.models.imagebind", random_weights="imagehear.testing.imagebind"),
 )
 MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in _SPECS}
 BASE_PACKAGES = ("torch", "torchaudio")  # compute (and resample for) every model

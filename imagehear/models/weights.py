@@ -19,7 +19,7 @@ cached copies: a mismatch is refused, never used. Listing touches neither disk n
 
 >>> from imagehear.models import MODELS
 >>> sorted(MODELS)
-['aesthetics', 'clap', 'clip', 'panns', 'passt', 'pe_av', 'vggish', 'wav2clip']
+['aesthetics', 'clap', 'clip', 'imagebind', 'panns', 'passt', 'pe_av', 'vggish', 'wav2clip']
 >>> MODELS["passt"].file_name
 'passt-s-f128-p16-s10-ap.476-swa.pt'
 """

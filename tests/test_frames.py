@@ -330,8 +330,8 @@ def test_evaluate_video_set_prints_fad_kl_and_cs_over_frames(video_set, weights_
     assert results["metrics"]["kl"]["n"] == 3 and results["complete"] is False
     assert results["config"]["conditioning"]["rows"] == {"image": 0, "video": 3, "frames": 0}
     per_sample = (out.parent / "results.per_sample.csv").read_text().splitlines()
-    assert per_sample[0].startswith("file,label,image,video,frames,clip_score")
-    assert per_sample[2].startswith("audio/clip_1.wav,dog barking,,../videos/clip_1.mp4,,")
+    assert per_sample[0].startswith("file,label,video,clip_score")  # image, frames: empty for every row, left out
+    assert per_sample[2].startswith("audio/clip_1.wav,dog barking,../videos/clip_1.mp4,")
 
 
 def test_evaluate_refuses_class_metrics_on_video_labels_in_one_line(video_set, weights_dir, tmp_path, capsys):

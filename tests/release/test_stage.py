@@ -63,7 +63,7 @@ def test_dataset_loads_from_another_folder(staged, tmp_path, monkeypatch):
 def test_dry_run_prints_every_repo_file_and_size(staged):
     stage, text = staged
     uploads = plan(stage)
-    assert len(uploads) == len(repo_ids()) == 14
+    assert len(uploads) == len(repo_ids()) == 3 + len(metric_modules())  # dataset, results, board
     for upload in uploads:
         assert f"{upload.repo_type} {upload.repo_id}  (" in text
         for name, _ in upload.files:
@@ -83,7 +83,7 @@ def test_push_uploads_each_folder_once_with_huggingface_hub_calls(staged):
 
     urls = push(plan(stage), token="hf_test", api=FakeApi())
     uploads = [c for c in calls if c[0] == "upload_folder"]
-    assert len(uploads) == 14 and len(urls) == 14
+    assert len(uploads) == len(urls) == 3 + len(metric_modules())
     results = [k for _, _, k in uploads if k["repo_id"] == "imagehear/results"][0]
     assert results["delete_patterns"] is None  # submissions in the results repo are kept
     assert ("add_space_variable", ("imagehear/leaderboard", "IMAGEHEAR_RESULTS_REPO", "imagehear/results"), {}) in calls

@@ -18,7 +18,7 @@ from pathlib import Path
 from imagehear import __version__
 from imagehear.metrics import METRICS, by_module
 from imagehear.models import MODELS
-from imagehear.publish.spaces import FROM_COMMENT, metric_requirements
+from imagehear.publish.spaces import FROM_COMMENT, metric_requirements, module_extras
 
 REPO = Path(__file__).resolve().parent.parent
 HAND_WRITTEN_CARDS = ("clip_score_audio", "passt_accuracy", "kl", "fad")
@@ -38,7 +38,6 @@ app = build_app(str(Path(__file__).resolve().parent), "{module}")
 if __name__ == "__main__":
     app.launch()
 '''
-REQUIREMENTS = metric_requirements(__version__)
 CARD = '''---
 title: {label}
 emoji: 📊
@@ -101,7 +100,8 @@ def files_for(module: str) -> dict[str, str]:
     spec = by_module(module)
     fields = dict(name=spec.name, module=module, label=spec.label, from_comment=FROM_COMMENT,
                   cls="".join(p.capitalize() for p in module.split("_")), short=spec.protocol.split(";")[0])
-    files = {f"{module}.py": MODULE.format(**fields), "app.py": APP.format(**fields), "requirements.txt": REQUIREMENTS}
+    files = {f"{module}.py": MODULE.format(**fields), "app.py": APP.format(**fields),
+             "requirements.txt": metric_requirements(__version__, module_extras(module))}
     if module not in HAND_WRITTEN_CARDS:
         files["README.md"] = card(module)
     return files

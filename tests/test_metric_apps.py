@@ -23,7 +23,7 @@ def _generator():
 def test_every_module_folder_is_in_the_registry_and_generated_from_its_spec(tmp_path):
     assert sorted(p.name for p in (REPO / "metrics").iterdir() if p.is_dir()) == sorted(MODULES)
     written = _generator().write(tmp_path)
-    # every module file, app and requirements of all eleven; cards but the hand-written four
+    # every module file, app and requirements of every module; cards but the hand-written four
     assert sorted(p.name for p in written if p.suffix == ".py" and p.name != "app.py") == sorted(
         f"{m}.py" for m in MODULES)
     assert sorted(p.parent.name for p in written if p.name == "README.md") == sorted(

@@ -58,7 +58,8 @@ class ModelSpec:
     known, downloads and cached copies that differ are refused. ``code_version`` is bumped
     with any change of the module that moves an output (it keys the embedding cache;
     tests/golden/). ``packages`` are the distributions whose code computes the outputs
-    (their versions key the cache and go into result files).
+    (their versions key the cache and go into result files). ``extra`` names the pip extra
+    of image-hear that installs them when they are optional (``pip install image-hear[extra]``).
     """
 
     name: str
@@ -78,6 +79,7 @@ class ModelSpec:
     paper: str
     loader: str            # module with ``load(weights_dir=None, device="cpu", **options)``
     random_weights: str    # module with ``write_random_weights(weights_dir, size="tiny", seed=0)``
+    extra: str = ""        # the optional-dependencies group of pyproject.toml, if its packages are optional
 
     def __post_init__(self):
         if self.kind not in ("file", "hf"):

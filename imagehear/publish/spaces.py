@@ -18,6 +18,8 @@ what the leaderboard imports.
 True
 >>> metric_requirements("9.9.9").splitlines()[2]
 'image-hear==9.9.9'
+>>> metric_requirements("9.9.9", module_extras("ib_score")).splitlines()[2]
+'image-hear[imagebind]==9.9.9'
 """
 from __future__ import annotations
 
@@ -38,11 +40,20 @@ RESULTS_CARD = "space/results_repo/README.md"
 _IMPORT = re.compile(r"^(from|import)\s+imagehear[\s.]")
 
 
-def metric_requirements(version: str = __version__) -> str:
-    """The ``requirements.txt`` of every metric Space of release ``version``."""
+def module_extras(module: str) -> tuple[str, ...]:
+    """The pip extras of image-hear that the evaluate module ``module`` needs (its backbones' ``extra``)."""
+    from imagehear.metrics import by_module
+    from imagehear.models import MODELS
+
+    return tuple(sorted({MODELS[b].extra for b in by_module(module).backbones if MODELS[b].extra}))
+
+
+def metric_requirements(version: str = __version__, extras: tuple[str, ...] = ()) -> str:
+    """The ``requirements.txt`` of a metric Space of release ``version`` (``extras``: its optional backbones')."""
+    spec = PIP_NAME + (f"[{','.join(extras)}]" if extras else "")
     return ("# The evaluate module is a thin shell over the image-hear library, installed from PyPI at the\n"
             "# release these files belong to; torch and torchaudio are the pair that release was tested with.\n"
-            f"{PIP_NAME}=={version}\nevaluate==0.4.6\ngradio==6.31.0\n" + "".join(p + "\n" for p in TORCH_PINS))
+            f"{spec}=={version}\nevaluate==0.4.6\ngradio==6.31.0\n" + "".join(p + "\n" for p in TORCH_PINS))
 
 
 def module_problems(folder: Path, version: str = __version__) -> list[str]:
@@ -52,7 +63,7 @@ def module_problems(folder: Path, version: str = __version__) -> list[str]:
     if missing:
         return [f"{folder}: missing {', '.join(missing)}"]
     problems = []
-    if (folder / "requirements.txt").read_text() != metric_requirements(version):
+    if (folder / "requirements.txt").read_text() != metric_requirements(version, module_extras(name)):
         problems.append(f"{folder / 'requirements.txt'}: not the release's requirements (image-hear=={version}); "
                         f"run scripts/make_metric_modules.py")
     comment = f"# From: {PIP_NAME}=={version}"

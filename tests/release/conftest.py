@@ -1,8 +1,8 @@
 """The staged release and fresh venvs built from its own files (tests/release, marker ``release``).
 
 One stage per session (``image-hear publish --stage DIR --dry-run --push``, images served
-from ../shared over 127.0.0.1); one venv for the 11 metric Spaces (their requirements
-files are identical, the staged wheel standing in for PyPI) and one for the leaderboard
+from ../shared over 127.0.0.1); one venv for all metric Spaces (their requirements
+differ only by image-hear's extras; the staged wheel stands in for PyPI) and one for the leaderboard
 Space, without torch. Venvs are plain ``python -m venv`` (no system site-packages), so
 they hold only what their requirements install; pip's cache is reused.
 """

@@ -90,7 +90,7 @@ def test_push_uploads_each_folder_once_with_huggingface_hub_calls(staged):
     assert ("add_space_variable", ("imagehear/leaderboard", "IMAGEHEAR_BENCHMARK_REPO", "imagehear/image_hear"), {}) \
         in calls
     spaces = [k for n, _, k in calls if n == "create_repo" and k["repo_type"] == "space"]
-    assert len(spaces) == 12 and all(k["space_sdk"] == "gradio" for k in spaces)
+    assert len(spaces) == 1 + len(metric_modules()) and all(k["space_sdk"] == "gradio" for k in spaces)
 
 
 def test_refusals_are_one_line_with_exit_2(tmp_path, capsys, monkeypatch):

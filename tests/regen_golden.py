@@ -11,8 +11,8 @@ in that case. After bumping the version (or when the installed packages changed)
 
 Inputs: two stereo 44.1 kHz clips (1.5 s; 11 s, so PaSST/CLAP's 10 s windowing runs)
 through :func:`imagehear.embed.engine.extract` (mono, resampling, batching: everything the cache
-stores), three images (RGB, greyscale "L", palette "P": the RGB conversion order matters for
-the last two) and two prompts through :func:`imagehear.embed.engine.extract_keyed`. Weights:
+stores), three images for every backbone with an image output (RGB, greyscale "L", palette
+"P": the RGB conversion order matters for the last two) and two prompts through :func:`imagehear.embed.engine.extract_keyed`. Weights:
 :func:`imagehear.testing.make_weights_dir` (tiny, seed 0), as the tests' ``weights_dir``.
 
 Each output is summarised by its L2 norm and its projections on ``PROJECTIONS`` fixed random
@@ -72,6 +72,7 @@ def golden_images() -> dict:
 
 def compute_outputs(weights_dir, names=BACKBONES) -> dict[str, dict[str, np.ndarray]]:
     """backbone → {output name → float32 array} on the golden inputs (as the cache would store them)."""
+    from imagehear.models import MODELS
     from imagehear.models.backbone import load_backbone
     from imagehear.embed.engine import as_items, extract, extract_keyed, text_hash
 
@@ -79,12 +80,12 @@ def compute_outputs(weights_dir, names=BACKBONES) -> dict[str, dict[str, np.ndar
     for name in names:
         backbone = load_backbone(name, weights_dir, "cpu")
         out = {}
-        if name == "clip":
+        if any(o.input == "image" for o in MODELS[name].outputs):
             images = golden_images()
             embedded = extract_keyed(backbone, {key: images[key] for key in images}, backbone.embed_images,
                                      cache_dir=False)
             out.update({f"image {key}": embedded[key] for key in images})
-        else:
+        if MODELS[name].audio_outputs:
             results = extract(backbone, as_items(golden_clips(), sampling_rate=AUDIO_RATE), cache_dir=False,
                               progress=False)
             for seconds, result in zip(CLIP_SECONDS, results):

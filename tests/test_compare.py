@@ -141,11 +141,18 @@ def test_runs_that_must_not_be_compared_are_refused_in_one_line(runs, tmp_path, 
     assert capsys.readouterr().err.count("\n") == 1
 
 
-def test_text_output_names_the_verdicts(runs, capsys):
+def test_text_output_names_the_verdicts(runs, capsys, tmp_path):
     root, _ = runs
-    assert main(["compare", str(root / "a" / "results.json"), str(root / "b_better" / "results.json")]) == 0
+    md = tmp_path / "comparison.md"
+    assert main(["compare", str(root / "a" / "results.json"), str(root / "b_better" / "results.json"),
+                 "--summary", str(md)]) == 0
     out = capsys.readouterr().out
-    assert "| CLIP score (CS) |" in out and "B better" in out and "not compared: set-level" in out
+    rows = out.splitlines()
+    cs = next(line for line in rows if line.startswith("CLIP score (CS) "))
+    assert "|" not in out and "B better" in cs and any("not compared: set-level" in r for r in rows)
+    header = next(line for line in rows if line.startswith("metric "))
+    assert cs.index("B better") == header.index("verdict")  # aligned under its column
+    assert "| CLIP score (CS) |" in md.read_text() and "|---|---:|" in md.read_text()
 
 
 def test_runs_whose_clips_are_elsewhere_name_the_option_that_supplies_them(runs, tmp_path, capsys):

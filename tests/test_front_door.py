@@ -16,11 +16,11 @@ from imagehear.evaluation import suite
 from imagehear.evaluation.check import FlaggedClipsWarning
 from imagehear.cli import main
 from imagehear.io.clips import Clips
-from imagehear.report.compare import text as compare_text
+from imagehear.report.compare import markdown as compare_markdown, text as compare_text
 from imagehear.errors import ImageHearError
 from imagehear.evaluation.pipeline import Backbones, Options
 from imagehear.protocol.profiles import profile
-from imagehear.report.summary import markdown_summary
+from imagehear.report.summary import markdown_summary, text_summary
 from imagehear.models.weights import RandomWeightsWarning
 
 RATE = 16000
@@ -140,7 +140,10 @@ def test_pipeline_builds_passt_with_the_profiles_options(weights_dir, chosen, pa
 def test_evaluate_and_compare_print_a_model_name_alike():
     name = "a|b_[x](y) <i>"
     summary = markdown_summary({"model": {"name": name}, "metrics": {}})
-    comparison = compare_text({"a": {"model": name}, "b": {"model": "plain"}, "n_pairs": 1, "seed": 0,
-                               "metrics": {}, "not_compared": {}})
+    result = {"a": {"model": name}, "b": {"model": "plain"}, "n_pairs": 1, "seed": 0, "metrics": {},
+              "not_compared": {}}
     escaped = "a\\|b\\_\\[x\\](y) &lt;i&gt;"
-    assert f"**{escaped}**" in summary and f"**A** = {escaped} " in comparison
+    assert f"**{escaped}**" in summary and f"**A** = {escaped} " in compare_markdown(result)
+    # the terminal shows both as typed
+    assert text_summary({"model": {"name": name}, "metrics": {}}).startswith(name)
+    assert compare_text(result).startswith(f"A = {name} · B = plain")

@@ -152,6 +152,8 @@ def _add_compare(sub) -> None:
     p.add_argument("--weights-dir", type=FOLDER, help="as for evaluate (only with --reference-dir)")
     p.add_argument("--cache-dir", type=OUT_DIR, help="embedding cache, as for evaluate")
     p.add_argument("--device", type=DEVICE, default="auto", help="as for evaluate")
+    p.add_argument("--summary", type=_typed(arguments.markdown_path, "md"), default=None, metavar="FILE.md",
+                   help="also write the comparison as a Markdown table (the terminal shows it as plain text)")
 
 
 def _add_table(sub) -> None:

@@ -112,10 +112,7 @@ def evaluate(args) -> int:
     print(text_summary(results))
     summary = ""
     if args.summary:  # Markdown (escaped user strings) belongs in a file, not on the terminal
-        from imagehear.io.atomic import atomic_write
-
-        with atomic_write(args.summary, encoding="utf-8") as fh:
-            fh.write(markdown_summary(results) + "\n")
+        _write_markdown(args.summary, markdown_summary(results))
         summary = f", {args.summary}"
     print(f"\nwrote {written[0]}, {written[1]}{summary} and {len(written) - 2} figure file(s) named {out.stem}.*")
     failed = [name for name, entry in results["metrics"].items() if "error" in entry]
@@ -145,6 +142,8 @@ def compare(args) -> int:
     result = comparing.compare(a, b, metrics=list(args.metrics) if args.metrics else None, seed=args.seed,
                                n_resamples=args.n_resamples, embeddings=embeddings)
     print(json.dumps(result, indent=1) if args.json else comparing.text(result))
+    if args.summary:
+        _write_markdown(args.summary, comparing.markdown(result))
     return 0
 
 
@@ -198,3 +197,10 @@ def publish(args) -> int:
     print(run_publish(args.stage, push=args.push, token=args.token, dry_run=args.dry_run, source=args.source,
                       cache_dir=args.cache_dir, namespace=args.namespace, repo=args.repo))
     return 0
+
+
+def _write_markdown(path, text: str) -> None:
+    from imagehear.io.atomic import atomic_write
+
+    with atomic_write(path, encoding="utf-8") as fh:
+        fh.write(text + "\n")

@@ -24,7 +24,7 @@ import numpy as np
 from imagehear import scores
 from imagehear.errors import ImageHearError, UsageError
 from imagehear.metrics import METRICS, compute, samples
-from imagehear.report.formatting import escape, num
+from imagehear.report.formatting import aligned_table, escape, markdown_table, num
 
 A_BETTER, B_BETTER, TIE = "A better", "B better", "not distinguishable at 95 %"
 MAX_RESULTS_BYTES = 50_000_000
@@ -272,21 +272,38 @@ def both_embeddings(a: dict, b: dict, generated_dirs, reference_dir, options, me
     return {n: {"a": ga[n]["generated"], "b": gb[n]["generated"], "reference": ga[n]["reference"]} for n in names}
 
 
-def text(result: dict) -> str:
-    """The comparison as a Markdown table (what ``image-hear compare`` prints without --json)."""
-    a, b = (escape(result[k]["model"] or k.upper()) for k in ("a", "b"))
-    lines = [f"**A** = {a} · **B** = {b} · {result['n_pairs']} paired clips · seed {result['seed']}", "",
-             "| metric | A | B | B − A | 95 % CI | p | n | verdict |", "|---|---:|---:|---:|---|---:|---:|---|"]
-    notes = []
+COLUMNS = ("metric", "A", "B", "B − A", "95 % CI", "p", "n", "verdict")
+RIGHT = (False, True, True, True, False, True, True, False)
+
+
+def comparison_parts(result: dict) -> tuple[tuple[str, str], list[tuple[str, ...]], list[str]]:
+    """(model names of A and B, table rows, warnings) of a comparison, as plain text."""
+    names = tuple(str(result[k]["model"] or k.upper()) for k in ("a", "b"))
+    rows, notes = [], []
     for name, m in result["metrics"].items():
         d = METRICS[name].decimals
         n = f"{m['n']} of {result['n_pairs']}" if m.get("n_unmatched") else str(m["n"])
-        lines.append(f"| {METRICS[name].label} | {num(m['a'], d)} | {num(m['b'], d)} | {num(m['difference'], d)} "
-                     f"| {num(m['ci95'][0], d)} – {num(m['ci95'][1], d)} | {m['p_value']:.3g} | {n} | {m['verdict']} |")
+        rows.append((METRICS[name].label, num(m["a"], d), num(m["b"], d), num(m["difference"], d),
+                     f"{num(m['ci95'][0], d)} – {num(m['ci95'][1], d)}", f"{m['p_value']:.3g}", n, m["verdict"]))
         if m.get("n_unmatched"):
             notes.append(f"warning: {METRICS[name].label} on {m['n']} of {result['n_pairs']} clips: "
                          f"{m['n_unmatched']} have no value in A or B (no reference clip paired with them)")
     for name, why in result["not_compared"].items():
-        lines.append(f"| {METRICS[name].label if name in METRICS else escape(name)} | — | — | — | — | — | — | "
-                     f"not compared: {escape(why)} |")
+        rows.append((METRICS[name].label if name in METRICS else name, *("—",) * 6, f"not compared: {why}"))
+    return names, rows, notes
+
+
+def text(result: dict) -> str:
+    """The comparison as a plain aligned table (what ``image-hear compare`` prints without --json)."""
+    (a, b), rows, notes = comparison_parts(result)
+    lines = [f"A = {a} · B = {b} · {result['n_pairs']} paired clips · seed {result['seed']}", "",
+             *aligned_table(COLUMNS, rows, RIGHT)]
     return "\n".join(lines + ([""] + notes if notes else []))
+
+
+def markdown(result: dict) -> str:
+    """The comparison as a Markdown table, every user string escaped (``compare --summary FILE.md``)."""
+    (a, b), rows, notes = comparison_parts(result)
+    lines = [f"**A** = {escape(a)} · **B** = {escape(b)} · {result['n_pairs']} paired clips · seed {result['seed']}",
+             "", *markdown_table(COLUMNS, rows, RIGHT)]
+    return "\n".join(lines + ([""] + [escape(n) for n in notes] if notes else []))

@@ -24,11 +24,12 @@ import csv
 from pathlib import Path
 
 from imagehear.metrics import METRICS, PER_SAMPLE_TYPES, per_sample_columns
-from imagehear.report.formatting import escape, num
+from imagehear.report.formatting import aligned_table, escape, markdown_table, num
 
 PER_SAMPLE_COLUMNS = per_sample_columns()
 MAX_SKIPPED_LINES = 10
 HEADER = ("metric", "value", "95 % CI", "n")
+RIGHT = (False, True, False, True)
 RANDOM_NOTE = "RANDOM WEIGHTS: these numbers are meaningless; the leaderboard never ranks this file."
 
 
@@ -74,24 +75,15 @@ def markdown_summary(results: dict) -> str:
     for note in notes:
         lines.append(f"**{note}**" if note == RANDOM_NOTE else escape(note) if note.startswith("Skipped")
                      else f"- {escape(note)}")
-    lines += ["", "| " + " | ".join(HEADER) + " |", "|---|---:|---|---:|"]
-    lines += ["| " + " | ".join(escape(cell) for cell in row) + " |" for row in rows]
-    return "\n".join(lines)
+    return "\n".join([*lines, "", *markdown_table(HEADER, rows, RIGHT)])
 
 
 def text_summary(results: dict) -> str:
-    """The same as :func:`markdown_summary`, for a terminal: no markup, columns aligned
-    (values and counts right-aligned, so decimal points line up)."""
+    """The same as :func:`markdown_summary`, for a terminal: no markup, columns aligned."""
     head, notes, rows = summary_parts(results)
     lines = [" · ".join(head)]
     lines += [note if note == RANDOM_NOTE or note.startswith("Skipped") else f"  - {note}" for note in notes]
-    widths = [max(len(row[i]) for row in (HEADER, *rows)) for i in range(len(HEADER))]
-    right = (False, True, False, True)
-
-    def line(cells):
-        return "  ".join(c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right)).rstrip()
-
-    return "\n".join([*lines, "", line(HEADER), *map(line, rows)])
+    return "\n".join([*lines, "", *aligned_table(HEADER, rows, RIGHT)])
 
 
 def _metric_rows(key: str, entry: dict) -> list[tuple[str, ...]]:

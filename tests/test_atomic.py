@@ -55,3 +55,22 @@ def test_a_cache_entry_that_cannot_be_opened_is_kept(tmp_path, monkeypatch):
     assert cache.get("ab" * 32) is None
     monkeypatch.undo()
     assert cache.get("ab" * 32)["embedding"].tolist() == [1.0, 1.0, 1.0]
+
+
+def test_a_cache_that_cannot_store_warns_once_and_the_run_goes_on(tmp_path):
+    """An entry we cannot write (here its path is taken by a folder; in a shared cache, a colleague's
+    subfolder we may not write) costs the caching, with one warning naming the cache, not the run."""
+    import numpy as np
+
+    from imagehear.embed.engine import CacheWarning, EmbeddingCache
+
+    cache = EmbeddingCache(tmp_path, {"backbone": "demo"})
+    for h in ("ab" * 32, "cd" * 32):
+        (cache._path(h) / "taken").mkdir(parents=True)
+    with pytest.warns(CacheWarning) as caught:
+        cache.put("ab" * 32, {"embedding": np.ones(3, dtype="float32")})
+        cache.put("cd" * 32, {"embedding": np.ones(3, dtype="float32")})
+    assert len(caught) == 1 and str(cache.folder) in str(caught[0].message) and "--cache-dir" in str(caught[0].message)
+    assert cache.get("ab" * 32) is None  # nothing stored, nothing half-written
+    cache.put("ef" * 32, {"embedding": np.zeros(2, dtype="float32")})  # a writable entry is still stored
+    assert cache.get("ef" * 32)["embedding"].tolist() == [0.0, 0.0]

@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +40,10 @@ def default_cache_dir() -> Path:
     return cache_root() / "embeddings"
 
 
+class CacheWarning(UserWarning):
+    """The embedding cache could not store an entry (scores are unaffected)."""
+
+
 class EmbeddingCache:
     """One folder per (backbone, weights, config) key; one atomic ``.npz`` per content hash."""
 
@@ -46,6 +51,7 @@ class EmbeddingCache:
         self.key = key
         digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:20]
         self.folder = Path(root) / str(key.get("backbone", "model")) / digest
+        self._warned = False
 
     def _path(self, content_hash: str) -> Path:
         return self.folder / content_hash[:2] / f"{content_hash}.npz"
@@ -65,12 +71,23 @@ class EmbeddingCache:
             return None
 
     def put(self, content_hash: str, outputs: dict[str, np.ndarray]) -> None:
+        """Store ``outputs``; a folder we may not write (a colleague's, in a shared cache) or a full
+        disk costs the caching, not the run: one :class:`CacheWarning` per cache, then on."""
         path = self._path(content_hash)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not (self.folder / "key.json").exists():
-            (self.folder / "key.json").write_text(json.dumps(self.key, indent=1, sort_keys=True, default=str))
-        with atomic_write(path, "wb") as fh:
-            np.savez(fh, **outputs)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not (self.folder / "key.json").exists():
+                with atomic_write(self.folder / "key.json") as fh:
+                    fh.write(json.dumps(self.key, indent=1, sort_keys=True, default=str))
+            with atomic_write(path, "wb") as fh:
+                np.savez(fh, **outputs)
+        except OSError as exc:
+            if not self._warned:
+                self._warned = True
+                warnings.warn(f"embedding cache {self.folder}: cannot store entries ({exc.strerror or exc}); "
+                              "the scores are computed all the same, but a re-run will compute them again "
+                              "(give this user write access there, or choose another --cache-dir)",
+                              CacheWarning, stacklevel=2)
 
 
 @functools.lru_cache(maxsize=None)

@@ -133,7 +133,8 @@ _SPECS = (
         # the weights are CC-BY-NC-SA 4.0 (non-commercial); the code (imagebind-unofficial) likewise
         code_version=1, packages=("imagebind-unofficial", "pytorchvideo"), license="CC-BY-NC-SA-4.0",
         paper="Girdhar et al., ImageBind: One Embedding Space To Bind Them All, CVPR 2023",
-        loader="imagehear.models.imagebind", random_weights="imagehear.testing.imagebind", extra="imagebind"),
+        loader="imagehear.models.imagebind", random_weights="imagehear.testing.imagebind", extra="imagebind",
+        video_fps=0.5),  # av-benchmark's _IMAGEBIND_FPS
 )
 MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in _SPECS}
 BASE_PACKAGES = ("torch", "torchaudio")  # compute (and resample for) every model

@@ -28,7 +28,7 @@ import hashlib
 from pathlib import Path
 
 from imagehear.errors import DataError, UsageError, VideoError
-from imagehear.embed.frames import Video, _open, _reason
+from imagehear.embed.frames import Video, open_video, short_reason
 
 DEFAULT_SECONDS = 8.0  # av-benchmark's VideoDataset default duration (MMAudio: 8 s videos)
 
@@ -53,7 +53,7 @@ def decode_at_rate(path, fps: float, count: int):
             except (av.error.BlockingIOError, av.error.EOFError):  # wants more input / flushed
                 return
 
-    container = _open(path)
+    container = open_video(path)
     try:
         stream = container.streams.video[0]
         graph = av.filter.Graph()
@@ -71,7 +71,7 @@ def decode_at_rate(path, fps: float, count: int):
             graph.push(None)  # end of file: the filter emits its last slots (eof_action=round), as torio's flush
             drain(graph)
     except Exception as exc:
-        raise VideoError(f"{path}: cannot decode video ({_reason(exc)})") from None
+        raise VideoError(f"{path}: cannot decode video ({short_reason(exc)})") from None
     finally:
         container.close()
     if len(frames) < count:

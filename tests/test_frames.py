@@ -371,3 +371,22 @@ def test_evaluate_names_an_undecodable_video_without_a_traceback(tmp_path, weigh
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "late.avi: cannot decode video" in err and err.startswith("image-hear evaluate")
     assert "Traceback" not in err
+
+
+def test_ib_score_on_a_video_row_takes_av_benchmarks_frames_or_says_it_is_too_short(tmp_path, weights_dir, capsys):
+    gen = tmp_path / "gen"  # ib_score embeds a video whole (tests/models/test_imagebind.py: parity)
+    write_video(gen / "v.mp4", levels=[8 * j for j in range(30)])  # 3 s at 10 fps: 2 frames at 0.5 fps
+    sf.write(gen / "a.wav", tone(3), RATE)
+    write_manifest(gen, ["a.wav,,,v.mp4,"])
+    out = tmp_path / "r.json"
+    args = ["evaluate", str(gen), "--metrics", "ib_score", "--weights-dir", str(weights_dir), "--device", "cpu",
+            "--cache-dir", str(tmp_path / "cache"), "--out", str(out)]
+    assert main(args) == 1  # av-benchmark's default 8 s: 4 frames
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "v.mp4: too short" in err and "(2 of 4 at 0.5 fps); pass --audio-length" in err
+    assert main(args + ["--audio-length", "4"]) == 0, capsys.readouterr().err
+    results = json.loads(out.read_text())
+    assert results["metrics"]["ib_score"]["n"] == 1 and -1 <= results["metrics"]["ib_score"]["value"] <= 1
+    record = results["config"]["conditioning"]["imagebind_video"]
+    assert (record["frames"], record["duration_s"], record["duration_from"]) == (2, 4.0, "--audio-length")
+    assert "'fps=0.5,format=rgb24'" in record["decoder"]

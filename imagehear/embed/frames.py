@@ -98,12 +98,14 @@ def _av():
     return av
 
 
-def _reason(exc) -> str:
+def short_reason(exc) -> str:
+    """An exception as one short line (for the one-line errors)."""
     text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
     return " ".join(str(text).split())[:200]
 
 
-def _open(path):
+def open_video(path):
+    """An opened PyAV container with a video stream; a missing or undecodable file is a VideoError naming it."""
     path = Path(path)
     if not path.is_file():
         raise VideoError(f"{path}: video file not found")
@@ -112,7 +114,7 @@ def _open(path):
     except MissingDependencyError:
         raise
     except Exception as exc:  # av.error.InvalidDataError and friends: not a video FFmpeg can read
-        raise VideoError(f"{path}: cannot decode video ({_reason(exc)})") from None
+        raise VideoError(f"{path}: cannot decode video ({short_reason(exc)})") from None
     if not container.streams.video:
         container.close()
         raise VideoError(f"{path}: holds no video stream")
@@ -122,7 +124,7 @@ def _open(path):
 def _decode(path, wanted) -> tuple[list, int]:
     """Decode every frame; keep those whose index is in ``wanted`` (as RGB PIL images)."""
     kept, count = [], 0
-    container = _open(path)
+    container = open_video(path)
     try:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"  # FFmpeg's frame threads: same pixels, faster
@@ -131,7 +133,7 @@ def _decode(path, wanted) -> tuple[list, int]:
                 kept.append(frame.to_image())
             count += 1
     except Exception as exc:
-        raise VideoError(f"{path}: cannot decode video ({_reason(exc)})") from None
+        raise VideoError(f"{path}: cannot decode video ({short_reason(exc)})") from None
     finally:
         container.close()
     return kept, count
@@ -139,11 +141,11 @@ def _decode(path, wanted) -> tuple[list, int]:
 
 def count_packets(path) -> int:
     """Video packets in the container (no decoding): one per frame for the usual codecs."""
-    container = _open(path)
+    container = open_video(path)
     try:
         return sum(1 for packet in container.demux(container.streams.video[0]) if packet.size)
     except Exception as exc:
-        raise VideoError(f"{path}: cannot decode video ({_reason(exc)})") from None
+        raise VideoError(f"{path}: cannot decode video ({short_reason(exc)})") from None
     finally:
         container.close()
 
@@ -166,13 +168,13 @@ def read_video(path, frames: int | None = DEFAULT_FRAMES) -> list:
 
 def probe_video(path) -> None:
     """Open ``path`` and decode its first frame (what ``image-hear check`` does per video)."""
-    container = _open(path)
+    container = open_video(path)
     try:
         next(iter(container.decode(container.streams.video[0])))
     except StopIteration:
         raise VideoError(f"{path}: no decodable video frame") from None
     except Exception as exc:
-        raise VideoError(f"{path}: cannot decode video ({_reason(exc)})") from None
+        raise VideoError(f"{path}: cannot decode video ({short_reason(exc)})") from None
     finally:
         container.close()
 
@@ -208,7 +210,7 @@ def inspect_row(folder, row) -> list[tuple[str, str]]:
             with Image.open(p):
                 pass
         except Exception as exc:  # not an image PIL recognises
-            return [("unreadable_frames", f"{p}: unreadable image ({_reason(exc)})")]
+            return [("unreadable_frames", f"{p}: unreadable image ({short_reason(exc)})")]
     return []
 
 

@@ -64,6 +64,9 @@ class LazyBackbone:
     def embed_text(self, texts):
         return self.model.embed_text(texts)
 
+    def embed_videos(self, videos):
+        return self.model.embed_videos(videos)
+
 
 def lazy_backbone(name: str, weights_dir=None, device: str = "auto", cache_dir=None, **options) -> LazyBackbone:
     """A :class:`LazyBackbone` on ``device`` (``auto`` resolved) remembering its config in the

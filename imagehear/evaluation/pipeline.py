@@ -154,7 +154,7 @@ def gather(names, clips: Clips, backbones: Backbones, options: Options):
                           images=clips.units())
     planned = registry.outputs_for(names)
     for b in [b for b, outputs in planned.items() if "image" in outputs]:  # CLIP, PE-AV: one row per image
-        inputs.generated[f"{b}.image"] = list(image_embeddings(clips.images, backbones[b], options))
+        inputs.generated[f"{b}.image"] = list(image_embeddings(clips.images, backbones[b], options, b))
     if "text" in planned.get("clap", ()):
         inputs.class_texts = class_text_embeddings(backbones["clap"], options)
     audio = {b: [o for o in outputs if o not in ("image", "text")] for b, outputs in planned.items()}
@@ -285,16 +285,25 @@ def select_metrics(requested, has_reference: bool) -> list[str]:
 
 # --- non-audio inputs: images for CLIP, class prompts for CLAP ---------------------------------
 
-def image_embeddings(images, backbone, options: Options) -> np.ndarray | list:
+def image_embeddings(images, backbone, options: Options, name: str = "clip") -> np.ndarray | list:
     """CLIP image embeddings, one row per image (each distinct image embedded once, cached).
 
     When some clip is conditioned on several frames (a video or a frames folder), one array per
-    clip instead: (512,) for an image, (frames, 512) otherwise (:func:`imagehear.embed.frames.frame_embeddings`)."""
+    clip instead: (512,) for an image, (frames, 512) otherwise (:func:`imagehear.embed.frames.frame_embeddings`);
+    a backbone that embeds a video whole (``video_fps``: ImageBind) gives one row per clip
+    (:func:`imagehear.embed.fps_video.embeddings`, the duration from the profile's audio length)."""
     from imagehear.embed import frames
     from imagehear.embed.engine import extract_keyed
     from imagehear.io.images import image_key, open_image
 
     if any(frames.is_multi(img) for img in images):
+        from imagehear.models import MODELS
+
+        fps = MODELS[name].video_fps if name in MODELS else None
+        if fps:
+            from imagehear.embed import fps_video
+
+            return fps_video.embeddings(images, backbone, fps, options.profile.audio_length, options)
         return frames.frame_embeddings(images, backbone, options)
 
     distinct = {}  # a full run repeats each of 100 images ~36 times: read and hash each once

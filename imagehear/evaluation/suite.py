@@ -304,6 +304,13 @@ def run_config(names, backbones, options: Options, cover: dict, clips: Clips) ->
         from imagehear.embed.frames import config_record
 
         config["conditioning"] = config_record(options.video_frames, cover["conditioning"])
+        from imagehear.models import MODELS
+
+        for name in [n for n in backbones.loaded if n in MODELS and MODELS[n].video_fps]:  # ImageBind: whole videos
+            from imagehear.embed import fps_video
+
+            config["conditioning"][f"{name}_video"] = fps_video.config_record(MODELS[name].video_fps,
+                                                                             options.profile.audio_length)
     return config
 
 

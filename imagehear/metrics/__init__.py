@@ -189,8 +189,10 @@ _SPECS = (
                "mean raw cosine (not x 100: av-benchmark's IB-score scale) of ImageBind imagebind_huge audio "
                "(three 2 s clips of the 16 kHz clip, 128-bin fbank, mean -4.268 / std 9.138, clip embeddings "
                "averaged by the model) and vision embeddings of the conditioning image (short side 224 bicubic, "
-               "centre crop 224, CLIP mean/std; the model repeats it into a 2-frame clip); image rows only; "
-               "weights CC-BY-NC-SA 4.0",
+               "centre crop 224, CLIP mean/std; the model repeats it into a 2-frame clip); video rows as "
+               "av-benchmark: FFmpeg's fps=0.5 filter (via PyAV), the first int(0.5 x audio length) frames "
+               "(default 8 s: 4), three 224 crops, every consecutive frame pair a 2-frame clip, the model's mean "
+               "over crops x pairs; frames folders: their frames as sampled; weights CC-BY-NC-SA 4.0",
                ModuleSpec("ib_score", "IMAGE HEAR IB-score (ImageBind audio-image cosine, raw)",
                           keys=("ci95", "n", "per_class"), samples=(("per_sample", "ib_score"),),
                           citation=_IMAGEBIND, urls=("https://github.com/hkchengrex/av-benchmark",

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from imagehear import protocol
-from imagehear.errors import ImageHearError, UsageError
+from imagehear.errors import ImageHearError
 from imagehear.metrics import compute
 from imagehear.models import output_spec
 from imagehear.protocol.profiles import PROFILES, Profile
@@ -84,10 +84,8 @@ def pe_av_score(inputs: MetricInputs):
 
 
 def ib_score(inputs: MetricInputs):
-    """av-benchmark's IB-score: the raw cosine (compute's similarity entries are x 100: rescaled)."""
-    if not all(np.ndim(e) == 1 for e in inputs.generated["imagebind.image"]):
-        raise UsageError("ib_score: video and frames-folder rows are not supported yet (av-benchmark embeds "
-                         "frame pairs at 0.5 fps with three crops); condition those rows on an image")
+    """av-benchmark's IB-score: the raw cosine (compute's similarity entries are x 100: rescaled); a video
+    or frames row has one embedding, as an image row (imagehear.embed.fps_video)."""
     entry, columns = _image_score(inputs, "imagebind.embedding", "imagebind.image", "ib_score", "IB-score")
     entry = _rescaled(entry, 0.01)  # the label and the protocol text state the scale
     return entry, {"ib_score": [v / 100.0 for v in columns["ib_score"]]}

@@ -129,11 +129,13 @@ _SPECS = (
         source="https://dl.fbaipublicfiles.com/imagebind/imagebind_huge.pth", sha256=None, sample_rate=16000,
         outputs=(Output("embedding", (1024,), description="ImageBindModel audio output: mean over three 2 s clips "
                                                           "of 20 x the L2-normed embedding"),
-                 Output("image", (1024,), input="image", description="ImageBindModel vision output, L2-normed")),
+                 Output("image", (1024,), input="image", description="ImageBindModel vision output, L2-normed "
+                                                                        "(a video: mean over its clips)")),
         # the weights are CC-BY-NC-SA 4.0 (non-commercial); the code (imagebind-unofficial) likewise
         code_version=1, packages=("imagebind-unofficial", "pytorchvideo"), license="CC-BY-NC-SA-4.0",
         paper="Girdhar et al., ImageBind: One Embedding Space To Bind Them All, CVPR 2023",
-        loader="imagehear.models.imagebind", random_weights="imagehear.testing.imagebind", extra="imagebind"),
+        loader="imagehear.models.imagebind", random_weights="imagehear.testing.imagebind", extra="imagebind",
+        video_fps=0.5),  # av-benchmark's _IMAGEBIND_FPS
 )
 MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in _SPECS}
 BASE_PACKAGES = ("torch", "torchaudio")  # compute (and resample for) every model

@@ -16,6 +16,13 @@ Image (the conditioning image): ``load_and_transform_vision_data``'s transform (
 short side to 224, bicubic; centre crop 224; CLIP mean/std); the model repeats the image into a
 2-frame clip and returns the L2-normalised vision embedding.
 
+Video (av-benchmark's ``VideoDataset`` + ``encode_video_with_imagebind``): T frames (RGB uint8, chosen
+at 0.5 fps by :mod:`imagehear.embed.fps_video`) through torchvision v2 ``Resize(224, bicubic)`` of the
+short side, ``ToDtype(float32, scale=True)``, CLIP mean/std; three 224 crops of every frame (left,
+centre, right; top, centre, bottom when taller than wide; offsets ceil((side - 224) / 2), 0 and
+side - 224); every pair of consecutive frames of every crop is a 2-frame clip (3 x (T - 1) clips, in
+pair-major order); the model's vision output is the mean over those clips of the L2-normed embedding.
+
 ``ib_score`` is their raw cosine (av-benchmark: ``torch.cosine_similarity(video, audio).mean()``).
 
 The package imports two names that newer releases dropped (``pkg_resources``, gone from
@@ -45,6 +52,7 @@ HUGE = {"vision_embed_dim": 1280, "vision_num_blocks": 32, "vision_num_heads": 1
 AUDIO = {"num_mel_bins": 128, "target_length": 204, "clip_duration": 2, "clips_per_video": 3,
          "mean": -4.268, "std": 9.138}  # load_and_transform_audio_data's defaults
 MEAN, STD = (0.48145466, 0.4578275, 0.40821073), (0.26862954, 0.26130258, 0.27577711)
+VIDEO = {"resize": 224, "interpolation": "bicubic", "crops": 3, "frames_per_clip": 2}  # av-benchmark's
 HINT = "download it again from https://dl.fbaipublicfiles.com/imagebind/imagebind_huge.pth"
 
 
@@ -110,7 +118,10 @@ class ImageBind:
                 "audio": {**AUDIO, "input": "whole clip, mono, 16 kHz",
                           "output": "mean over the clips of 20 x the L2-normed embedding (ImageBindModel.forward)"},
                 "image": {"resize": 224, "interpolation": "bicubic", "crop": "centre 224", "mean": list(MEAN),
-                          "std": list(STD), "output": "L2-normed vision embedding (image as a 2-frame clip)"}}
+                          "std": list(STD), "output": "L2-normed vision embedding (image as a 2-frame clip)"},
+                "video": {**VIDEO, "mean": list(MEAN), "std": list(STD), "crop_positions": "left/top, centre, right/bottom",
+                          "clips": "consecutive frame pairs x 3 crops",
+                          "output": "mean over the clips of the L2-normed vision embedding (ImageBindModel.forward)"}}
 
     def __call__(self, batch) -> dict:
         import torch
@@ -151,6 +162,17 @@ class ImageBind:
                 out.append(self.model({"vision": pixels})["vision"].float().cpu())
         return torch.cat(out) if out else torch.zeros(0, DIM)
 
+    def embed_videos(self, videos):
+        """List of uint8 (T, 3, H, W) frame tensors (T >= 2) → float32 (N, D): each video's vision output."""
+        import torch
+
+        out = []
+        for frames in videos:  # one video per forward, as av-benchmark's default batch of 1
+            clips = video_clips(frames)[None].to(self.device)
+            with torch.inference_mode():
+                out.append(self.model({"vision": clips})["vision"].float().cpu())
+        return torch.cat(out) if out else torch.zeros(0, DIM)
+
     def pixels(self, image, index: int):
         """One image → (3, 224, 224): load_and_transform_vision_data's transform after its file read."""
         from torchvision import transforms
@@ -165,6 +187,44 @@ class ImageBind:
         except Exception as exc:  # lazy PIL decoding surfaces corrupt files here
             name = getattr(image, "filename", "") or f"image #{index}"
             raise DataError(f"{name}: unreadable image ({type(exc).__name__}: {exc}); replace the file") from None
+
+
+def video_clips(frames):
+    """uint8 (T, 3, H, W) frames → (3 (T - 1), 3, 2, 224, 224): av-benchmark's transform, three crops and
+    frame pairs (module docstring).
+
+    >>> import torch
+    >>> video_clips(torch.zeros(4, 3, 60, 80, dtype=torch.uint8)).shape
+    torch.Size([9, 3, 2, 224, 224])
+    """
+    import torch
+    from torchvision.transforms import v2
+
+    transform = v2.Compose([v2.Resize(VIDEO["resize"], interpolation=v2.InterpolationMode.BICUBIC), v2.ToImage(),
+                            v2.ToDtype(torch.float32, scale=True), v2.Normalize(mean=MEAN, std=STD)])
+    crops = torch.stack(three_crops(transform(frames).as_subclass(torch.Tensor), VIDEO["resize"]))  # (3, T, C, S, S)
+    pairs = torch.cat([crops[:, i:i + 2] for i in range(crops.shape[1] - 1)])  # pair-major: pair 0's 3 crops first
+    return pairs.permute(0, 2, 1, 3, 4)  # (clips, C, 2, S, S): the model's (C, T, H, W) video layout
+
+
+def three_crops(frames, size: int) -> list:
+    """Three ``size`` squares of (T, C, H, W) frames along the longer side: start, centre, end (a square
+    frame: the centre crop three times). The centre offset rounds up.
+
+    >>> import torch
+    >>> [tuple(c[0, 0, :, 0].tolist()) for c in three_crops(torch.arange(5.)[None, None, :, None], 2)]
+    [(0.0, 1.0), (2.0, 3.0), (3.0, 4.0)]
+    """
+    import math
+
+    height, width = frames.shape[-2:]
+    along_height = height > width
+    side = height if along_height else width
+    out = []
+    for offset in (0, math.ceil((side - size) / 2), side - size):
+        y, x = (offset, math.ceil((width - size) / 2)) if along_height else (math.ceil((height - size) / 2), offset)
+        out.append(frames[..., y:y + size, x:x + size])
+    return out
 
 
 def architecture(state: dict) -> dict:

@@ -80,6 +80,9 @@ class ModelSpec:
     loader: str            # module with ``load(weights_dir=None, device="cpu", **options)``
     random_weights: str    # module with ``write_random_weights(weights_dir, size="tiny", seed=0)``
     extra: str = ""        # the optional-dependencies group of pyproject.toml, if its packages are optional
+    # a model that embeds a video row whole (``embed_videos``) reads its frames at this rate (ImageBind:
+    # 0.5, as av-benchmark; imagehear.embed.fps_video); None: video rows are embedded frame by frame
+    video_fps: float | None = None
 
     def __post_init__(self):
         if self.kind not in ("file", "hf"):

@@ -96,6 +96,7 @@ CASES = {
     ("compare", "a"): [(["{tmp}/nope.json", "{res}"], 2, "no such file"), (["{file}", "{res}"], 1, "not valid JSON")],
     ("compare", "b"): [(["{res}", "{tmp}"], 2, "is a folder")],
     ("compare", "--json"): [],
+    ("compare", "--summary"): [(["{res}", "{res}", "--summary", v], 2, "--summary") for v in ("{tmp}/s.txt", "{tmp}")],
     ("compare", "--metrics"): [(["{res}", "{res}", "--metrics", "nope"], 2, "--metrics")],
     ("compare", "--seed"): [(["{res}", "{res}", "--seed", "-5"], 2, "--seed")],
     ("compare", "--n-resamples"): [(["{res}", "{res}", "--n-resamples", v], 2, "--n-resamples") for v in ("0", "x")],

@@ -11,8 +11,8 @@ unranked table with the reason (:func:`join`).
 The Hub's leaderboard endpoint names no task: an entry is read as the task it names
 (``taskId``, when the Hub sends one) or else as the benchmark's first task.
 
->>> benchmark_tasks()
-('clip_score', 'accuracy', 'clap_score')
+>>> benchmark_tasks()[:3], "aesthetics_pc" in benchmark_tasks()
+(('clip_score', 'accuracy', 'clap_score'), False)
 >>> source_file("https://huggingface.co/datasets/imagehear/results/blob/main/m-2026-12-01-0123.json",
 ...             "imagehear/results")
 'm-2026-12-01-0123.json'
@@ -39,10 +39,16 @@ MAX_ENTRIES = 1000                          # a runaway answer cannot flood the 
 
 
 def benchmark_tasks() -> tuple[str, ...]:
-    """The Hub task ids of the benchmark: each default (headline) metric that needs no reference
-    audio, named as in results.json. Reference metrics depend on the reference set a submitter
-    chose, so one Hub number per model cannot compare them."""
-    return tuple(name for name in DEFAULT_METRICS if not METRICS[name].needs_reference)
+    """The Hub task ids of the benchmark, named as in results.json: each default (headline) metric
+    that needs no reference audio, then each opt-in per-clip quality that needs none (PE-AV,
+    IB-score, Audiobox CE/CU/PQ). Reference metrics depend on the reference set a submitter chose,
+    so one Hub number per model cannot compare them; a descriptive score ranks nothing."""
+    def applies(name):
+        spec = METRICS[name]
+        return not spec.needs_reference and spec.ci == "mean" and spec.quality
+
+    return (*(n for n in DEFAULT_METRICS if applies(n)),
+            *(n for n in METRICS if n not in DEFAULT_METRICS and applies(n)))
 
 
 def hub_endpoint() -> str:

@@ -80,6 +80,9 @@ class MetricSpec:
     value_column: str | None = None
     value_scale: float = 1.0
     chance: str | None = None       # what the entry's chance row scores, as the report names it
+    # False: a description of the audio (Audiobox's production complexity), not a quality; its
+    # arrow is only a sort order, and it is no Hub benchmark task (nothing to rank models by)
+    quality: bool = True
 
     @property
     def lower_is_better(self) -> bool:
@@ -258,7 +261,8 @@ _SPECS = (
                  f"Meta Audiobox Aesthetics (audiobox-aesthetics package, facebook/audiobox-aesthetics weights, "
                  f"CC-BY 4.0) {what} ({axis}), per clip: mono 16 kHz, 10 s windows every 10 s (last zero-padded, "
                  f"masked), the package's de-normalised prediction averaged by window length; nominal scale 1-10 "
-                 f"(not clipped); mean over clips{note}; no reference", value_column=f"aesthetics_{axis.lower()}")
+                 f"(not clipped); mean over clips{note}; no reference", value_column=f"aesthetics_{axis.lower()}",
+                 quality=not note)
       for axis, what, note in (("CE", "content enjoyment", ""), ("CU", "content usefulness", ""),
                                ("PC", "production complexity",
                                 "; descriptive (higher = more complex), not a quality: its arrow is a sort order"),

@@ -7,7 +7,8 @@ evaluates. Model repos then point at a task in ``.eval_results/*.yaml``
 (``image-hear export-hub``).
 
 The tasks come from the metric registry: one per headline metric that needs no reference
-audio (:func:`imagehear.leaderboard.hub_board.benchmark_tasks`), its id the results.json key.
+audio, then one per opt-in per-clip quality that needs none
+(:func:`imagehear.leaderboard.hub_board.benchmark_tasks`), its id the results.json key.
 ``evaluation_framework`` names this toolkit: IMAGE HEAR scores audio a model generated, with
 image-hear's own pipeline, which none of the Hub's listed frameworks runs (Inspect AI's tasks
 grade a text answer against a target field); the Hub docs ask a new framework to be added to
@@ -15,8 +16,8 @@ huggingface.js's ``EVALUATION_FRAMEWORKS`` list (packages/tasks/src/eval.ts), as
 ``open-asr-leaderboard`` and ``mteb`` were.
 
 >>> config = eval_config()
->>> [task["id"] for task in config["tasks"]], config["tasks"][0]["split"]
-(['clip_score', 'accuracy', 'clap_score'], 'test')
+>>> [task["id"] for task in config["tasks"]][:4], config["tasks"][0]["split"]
+(['clip_score', 'accuracy', 'clap_score', 'pe_av_score'], 'test')
 """
 from __future__ import annotations
 

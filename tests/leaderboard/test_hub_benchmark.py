@@ -45,7 +45,7 @@ def accepted_env(tmp_path, monkeypatch, accepted):
     monkeypatch.setenv("IMAGEHEAR_ACCEPTED_WEIGHTS", str(listed))
 
 
-def test_eval_yaml_has_the_hub_structure_and_one_task_per_reference_free_headline_metric(tmp_path):
+def test_eval_yaml_has_the_hub_structure_and_one_task_per_reference_free_quality_metric(tmp_path):
     config = yaml.safe_load(write_eval_yaml(tmp_path).read_text())
     assert (tmp_path / "eval.yaml").read_text() == eval_yaml_text()
     assert set(config) == TOP_KEYS and all(isinstance(config[k], str) and config[k].strip() for k in TOP_KEYS - {"tasks"})
@@ -54,8 +54,13 @@ def test_eval_yaml_has_the_hub_structure_and_one_task_per_reference_free_headlin
     else:
         assert all(set(task) == TASK_KEYS for task in config["tasks"])
     ids = [task["id"] for task in config["tasks"]]
-    applicable = [name for name in DEFAULT_METRICS if METRICS[name].reference == "none"]
-    assert ids == applicable == ["clip_score", "accuracy", "clap_score"]  # every task a metric, every such metric a task
+    # every task a metric, every such metric a task: the reference-free headlines first, then the
+    # opt-in per-clip qualities; never a reference metric, a set-level one or a descriptive one
+    headline = [name for name in DEFAULT_METRICS if METRICS[name].reference == "none"]
+    opt_in = [name for name, spec in METRICS.items() if name not in DEFAULT_METRICS and spec.reference == "none"
+              and spec.ci == "mean" and spec.quality]
+    assert ids == headline + opt_in and headline == ["clip_score", "accuracy", "clap_score"]
+    assert {"pe_av_score", "ib_score", "aesthetics_ce", "aesthetics_cu", "aesthetics_pq"} == set(opt_in)
     card = yaml.safe_load(hub_readme(1, 1).split("---")[1])  # the staged dataset's own configs and splits
     served = {(c["config_name"], f["split"]) for c in card["configs"] for f in c["data_files"]}
     assert all((task["config"], task["split"]) in served for task in config["tasks"])

@@ -90,10 +90,16 @@ def fd_sqrtm(a: np.ndarray, b: np.ndarray) -> float:
     return float(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean))
 
 
-def test_compat_profile_equals_av_benchmark_conventions(clip_paths, upstream, weights_dir, tmp_path):
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory):
+    """One embedding cache for the module: the second test reuses the profile's PaSST pass (~30 s)."""
+    return str(tmp_path_factory.mktemp("compat_cache"))
+
+
+def test_compat_profile_equals_av_benchmark_conventions(clip_paths, upstream, weights_dir, cache_dir):
     gen, ref = clip_paths
-    out, _ = api.evaluate_clips(["kl", "fd_passt", "fad", "kl_panns", "fd_panns"], gen, references=ref, weights_dir=str(weights_dir),
-                                device="cpu", cache_dir=str(tmp_path / "cache"), compat="av-benchmark",
+    out, _ = api.evaluate_clips(["kl", "fd_passt", "fad", "kl_panns", "fd_panns"], gen, references=ref,
+                                weights_dir=str(weights_dir), device="cpu", cache_dir=cache_dir, compat="av-benchmark",
                                 audio_length=AUDIO_LENGTH)
     g, r = [upstream(p) for p in gen], [upstream(p) for p in ref]
     for metric, column in (("kl", 0), ("kl_panns", 3)):
@@ -112,10 +118,11 @@ def test_compat_profile_equals_av_benchmark_conventions(clip_paths, upstream, we
     assert out["fad"]["n_generated"] == N * 2  # 2 s at 16 kHz: two 0.96 s frames per clip
 
 
-def test_protocol_v1_differs_from_the_compat_profile(clip_paths, weights_dir, tmp_path):
-    """The profile is not a no-op: the same clips score differently under protocol v1."""
+def test_protocol_v1_differs_from_the_compat_profile(clip_paths, weights_dir, cache_dir):
+    """The profile is not a no-op: the same clips score differently under protocol v1 (the cache keys
+    the two apart: the profile's options are part of the key)."""
     gen, ref = clip_paths
-    kw = dict(references=ref, weights_dir=str(weights_dir), device="cpu", cache_dir=str(tmp_path / "cache"))
+    kw = dict(references=ref, weights_dir=str(weights_dir), device="cpu", cache_dir=cache_dir)
     v1, _ = api.evaluate_clips(["kl"], gen, **kw)
     compat, _ = api.evaluate_clips(["kl"], gen, compat="av-benchmark", audio_length=AUDIO_LENGTH, **kw)
     assert v1["kl"]["eps"] == 1e-6 and abs(v1["kl"]["value"] - compat["kl"]["value"]) > 1e-6

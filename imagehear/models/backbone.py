@@ -96,3 +96,28 @@ def in_passes(rows, forward, max_rows: int | None = None):
     if isinstance(outs[0], tuple):
         return tuple(torch.cat(parts) for parts in zip(*outs))
     return torch.cat(outs)
+
+
+def embed_image_batches(images, pixels, forward, *, batch_size: int, device: str, dim: int):
+    """``forward`` on the images in batches of ``batch_size``: float32 (N, dim) on the CPU.
+
+    ``pixels(image, index)`` is one image's model input (its index names it in errors); ``forward``
+    maps the stacked inputs, already on ``device``, to (batch, dim); it runs under inference mode.
+
+    >>> import torch
+    >>> embed_image_batches([1, 2, 3], lambda im, i: torch.full((2,), float(im)), lambda x: x * 10,
+    ...                     batch_size=2, device="cpu", dim=2)
+    tensor([[10., 10.],
+            [20., 20.],
+            [30., 30.]])
+    """
+    import torch
+
+    images = list(images)
+    out = []
+    for start in range(0, len(images), batch_size):
+        chunk = images[start:start + batch_size]
+        batch = torch.stack([pixels(im, start + i) for i, im in enumerate(chunk)]).to(device)
+        with torch.inference_mode():
+            out.append(forward(batch).float().cpu())
+    return torch.cat(out) if out else torch.zeros(0, dim)

@@ -17,6 +17,7 @@ import numpy as np
 
 from imagehear.errors import DataError, WeightsError
 from imagehear.models import MODELS
+from imagehear.models.backbone import embed_image_batches
 from imagehear.models.weights import resolve
 
 SPEC = MODELS["clip"]  # source, checksum, outputs, code version: imagehear/models
@@ -78,16 +79,8 @@ class CLIPImage:
 
     def embed_images(self, images):
         """List of PIL images → float32 tensor (N, 512) of projected, un-normalised embeddings."""
-        import torch
-
-        images = list(images)
-        out = []
-        for start in range(0, len(images), self.batch_size):
-            chunk = images[start:start + self.batch_size]
-            pixels = torch.stack([preprocess(im, start + i) for i, im in enumerate(chunk)]).to(self.device)
-            with torch.inference_mode():
-                out.append(self.model(pixel_values=pixels).image_embeds.float().cpu())
-        return torch.cat(out) if out else torch.zeros(0, 512)
+        return embed_image_batches(images, preprocess, lambda pixels: self.model(pixel_values=pixels).image_embeds,
+                                   batch_size=self.batch_size, device=self.device, dim=512)
 
 
 def load_vision_model(folder, device: str = "cpu"):

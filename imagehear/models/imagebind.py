@@ -37,7 +37,7 @@ import contextlib
 
 from imagehear.errors import MissingDependencyError, WeightsError
 from imagehear.models import MODELS
-from imagehear.models.backbone import check_batch
+from imagehear.models.backbone import check_batch, embed_image_batches
 from imagehear.models.weights import read_state_dict, resolve
 
 SPEC = MODELS["imagebind"]  # source, rate, outputs, code version, licence: imagehear/models
@@ -151,16 +151,8 @@ class ImageBind:
 
     def embed_images(self, images):
         """List of PIL images → float32 tensor (N, D): L2-normed ImageBind vision embeddings."""
-        import torch
-
-        images = list(images)
-        out = []
-        for start in range(0, len(images), self.batch_size):
-            chunk = images[start:start + self.batch_size]
-            pixels = torch.stack([self.pixels(im, start + i) for i, im in enumerate(chunk)]).to(self.device)
-            with torch.inference_mode():
-                out.append(self.model({"vision": pixels})["vision"].float().cpu())
-        return torch.cat(out) if out else torch.zeros(0, DIM)
+        return embed_image_batches(images, self.pixels, lambda pixels: self.model({"vision": pixels})["vision"],
+                                   batch_size=self.batch_size, device=self.device, dim=DIM)
 
     def embed_videos(self, videos):
         """List of uint8 (T, 3, H, W) frame tensors (T >= 2) → float32 (N, D): each video's vision output."""

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from imagehear.errors import DataError, WeightsError
 from imagehear.models import MODELS
-from imagehear.models.backbone import check_batch
+from imagehear.models.backbone import check_batch, embed_image_batches
 from imagehear.models.weights import resolve
 
 SPEC = MODELS["pe_av"]  # source, revision, rate, outputs, code version: imagehear/models
@@ -76,17 +76,13 @@ class PEAV:
 
     def embed_images(self, images):
         """List of PIL images → float32 tensor (N, 1024): each image as a one-frame video."""
-        import torch
+        video = self.model.video_model
 
-        images = list(images)
-        out = []
-        for start in range(0, len(images), self.batch_size):
-            chunk = images[start:start + self.batch_size]
-            pixels = torch.cat([self.pixels(im, start + i) for i, im in enumerate(chunk)]).to(self.device)
-            with torch.inference_mode():
-                pooled = self.model.video_model.video_encoder(pixel_values_videos=pixels).pooler_output
-                out.append(self.model.video_model.video_head(pooled).float().cpu())
-        return torch.cat(out) if out else torch.zeros(0, DIM)
+        def forward(pixels):
+            return video.video_head(video.video_encoder(pixel_values_videos=pixels).pooler_output)
+
+        return embed_image_batches(images, lambda im, i: self.pixels(im, i)[0], forward,
+                                   batch_size=self.batch_size, device=self.device, dim=DIM)
 
     def pixels(self, image, index: int):
         """One image → (1, 1, 3, H, W): the processor's input for a one-frame video."""
